@@ -1,0 +1,163 @@
+# Baton: the whole build. See README.md and docs/user-guide.md.
+#
+#   make [O=build] [KCONFIG_CONFIG=.config]   build the hypervisor image
+#   make defconfig | olddefconfig | menuconfig
+#   make check      unit, fuzz and QEMU tests; ends with "N passed, N failed"
+#   make demo       boot Baton under QEMU and show what it does
+#
+# Every directory adds its objects in *.mk fragments (found by name):
+#   hv-y     hypervisor objects (paths relative to the tree, .o for .c or .asm)
+#   hv-$(CONFIG_X) for objects that depend on an option
+#   unit-tests       names of host cmocka tests; <name>-srcs lists their sources
+#   host-tools       names of host tools; <name>-srcs lists their sources
+#   fuzz-targets     names of libFuzzer targets; <name>-srcs lists their sources
+
+O ?= build
+KCONFIG_CONFIG ?= .config
+export KCONFIG_CONFIG
+
+BUILD_DEFCONFIG ?=
+
+CC      ?= gcc
+HOSTCC  ?= gcc
+CLANG   ?= clang
+LD      := ld
+NASM    := nasm
+OBJCOPY := objcopy
+PYTHON  := python3
+
+GEN        := $(O)/include/generated
+AUTOCONF_H := $(GEN)/autoconf.h
+AUTO_CONF  := $(O)/include/config/auto.conf
+
+WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wundef
+HV_CFLAGS := -std=c11 $(WARN) -O2 -g -ffreestanding -fno-pic -fno-pie \
+	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-common -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
+	-Iinclude -I$(O)/include -include $(AUTOCONF_H)
+HV_NASMFLAGS := -f elf64 -g -Iinclude/ -I$(O)/include/
+HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
+	--build-id=sha1 -T arch/x86/baton.lds
+
+HOST_CFLAGS := -std=c11 $(WARN) -O1 -g -D_DEFAULT_SOURCE -Iinclude -I$(O)/include \
+	-include $(AUTOCONF_H)
+FUZZ_CFLAGS := $(filter-out -O1,$(HOST_CFLAGS)) -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+
+hv-y :=
+unit-tests :=
+host-tools :=
+fuzz-targets :=
+qemu-tests :=
+
+-include $(AUTO_CONF)
+include $(sort $(shell find boot arch common guests tools tests -name '*.mk' 2>/dev/null))
+
+HV_OBJS := $(addprefix $(O)/hv/,$(hv-y))
+IMAGE   := $(O)/baton.elf
+
+.PHONY: all defconfig olddefconfig menuconfig check check-unit check-qemu fuzz \
+	demo deps clean distclean tools unit guests
+.DEFAULT_GOAL := all
+
+all: $(IMAGE) guests
+
+# ---------------------------------------------------------------- config
+$(KCONFIG_CONFIG):
+	@echo "  CONFIG  no $(KCONFIG_CONFIG): using the defaults"
+	@mkdir -p $(dir $(KCONFIG_CONFIG))
+	kconfig-conf --alldefconfig Kconfig
+	@$(if $(BUILD_DEFCONFIG),cat $(BUILD_DEFCONFIG) >> $(KCONFIG_CONFIG) && kconfig-conf --olddefconfig Kconfig,true)
+
+defconfig:
+	kconfig-conf --alldefconfig Kconfig
+	@$(if $(BUILD_DEFCONFIG),cat $(BUILD_DEFCONFIG) >> $(KCONFIG_CONFIG) && kconfig-conf --olddefconfig Kconfig,true)
+
+olddefconfig:
+	kconfig-conf --olddefconfig Kconfig
+
+menuconfig:
+	kconfig-mconf Kconfig
+
+# autoconf.h and auto.conf follow .config
+$(AUTOCONF_H) $(AUTO_CONF): $(KCONFIG_CONFIG) Kconfig
+	@mkdir -p $(GEN) $(O)/include/config
+	KCONFIG_AUTOHEADER=$(AUTOCONF_H) KCONFIG_AUTOCONFIG=$(AUTO_CONF) \
+	KCONFIG_SPLITCONFIG=$(O)/include/config kconfig-conf --silentoldconfig Kconfig
+	@touch $(AUTOCONF_H) $(AUTO_CONF)
+
+# ---------------------------------------------------------------- hypervisor
+$(O)/hv/%.o: %.c $(AUTOCONF_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(O)/hv/%.o: %.asm $(AUTOCONF_H)
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(HV_NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@
+
+$(IMAGE): $(HV_OBJS) arch/x86/baton.lds
+	@echo "  LD      $@"
+	@$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+
+# ---------------------------------------------------------------- host programs
+# $(call host-prog,NAME,OUTDIR,CFLAGS,LDLIBS)
+define host-prog
+$(2)/$(1): $$(addprefix $(O)/host/$(1)/,$$($(1)-srcs:.c=.o))
+	@mkdir -p $$(dir $$@)
+	@echo "  HOSTLD  $$@"
+	@$$(HOSTCC) $(3) -o $$@ $$^ $(4)
+$(O)/host/$(1)/%.o: %.c $$(AUTOCONF_H)
+	@mkdir -p $$(dir $$@)
+	@echo "  HOSTCC  $$<"
+	@$$(HOSTCC) $(3) $$($(1)-cflags) -MMD -MP -c $$< -o $$@
+endef
+
+$(foreach t,$(unit-tests),$(eval $(call host-prog,$(t),$(O)/tests/unit,$(HOST_CFLAGS),-lcmocka)))
+$(foreach t,$(host-tools),$(eval $(call host-prog,$(t),$(O)/tools,$(HOST_CFLAGS),)))
+$(foreach t,$(fuzz-targets),$(eval $(call host-prog,$(t),$(O)/tests/fuzz,$(FUZZ_CFLAGS),)))
+# the fuzz targets are built by clang
+$(addprefix $(O)/tests/fuzz/,$(fuzz-targets)) $(foreach t,$(fuzz-targets),$(addprefix $(O)/host/$(t)/,$($(t)-srcs:.c=.o))): HOSTCC := $(CLANG)
+
+UNIT_BINS := $(addprefix $(O)/tests/unit/,$(unit-tests))
+TOOL_BINS := $(addprefix $(O)/tools/,$(host-tools))
+FUZZ_BINS := $(addprefix $(O)/tests/fuzz/,$(fuzz-targets))
+
+unit: $(UNIT_BINS)
+guests:
+tools: $(TOOL_BINS)
+
+# ---------------------------------------------------------------- tests
+# check: install what is missing, build everything, run every test.
+check:
+	@scripts/deps.sh check
+	@$(MAKE) --no-print-directory all unit tools $(FUZZ_BINS)
+	@$(PYTHON) tests/run-check.py --build $(O) \
+		--unit $(UNIT_BINS) --fuzz $(FUZZ_BINS) --qemu $(qemu-tests)
+
+check-unit: unit
+	@$(PYTHON) tests/run-check.py --build $(O) --unit $(UNIT_BINS)
+
+check-qemu: all
+	@$(PYTHON) tests/run-check.py --build $(O) --qemu $(qemu-tests)
+
+fuzz: $(FUZZ_BINS)
+	@$(PYTHON) tests/run-check.py --build $(O) --fuzz-long $(FUZZ_BINS)
+
+demo:
+	@scripts/deps.sh demo
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/qemu/demo.py --build $(O)
+
+deps:
+	@scripts/deps.sh check
+
+clean:
+	rm -rf $(O)
+
+distclean: clean
+	rm -f .config .config.old
+
+-include $(shell find $(O) -name '*.d' 2>/dev/null)

@@ -1,0 +1,33 @@
+/*
+ * The small C library the hypervisor carries (common/lib.c). Host builds of
+ * hypervisor sources (unit tests, fuzzers, tools) get the same names from
+ * the host libc, so a source file includes this header and nothing else.
+ */
+#ifndef BATON_LIB_H
+#define BATON_LIB_H
+
+#include <stdarg.h>
+#include <baton/types.h>
+
+#if __STDC_HOSTED__
+#include <stdio.h>
+#include <string.h>
+#include <stdlib.h>
+#else
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+size_t strnlen(const char *s, size_t max);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strchr(const char *s, int c);
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
+#endif
+
+/* Copy at most size-1 characters and always terminate (size > 0). */
+size_t strlcpy_b(char *dst, const char *src, size_t size);
+
+#endif
