@@ -33,12 +33,12 @@ AUTO_CONF  := $(O)/include/config/auto.conf
 WARN := -Wall -Wextra -Werror -Wmissing-prototypes -Wshadow -Wundef
 HV_CFLAGS := -std=c11 $(WARN) -O2 -g -ffreestanding -fno-pic -fno-pie \
 	-mcmodel=kernel -mno-red-zone -mgeneral-regs-only -fno-stack-protector \
-	-fno-asynchronous-unwind-tables -fno-common -nostdinc \
+	-fno-omit-frame-pointer -fno-asynchronous-unwind-tables -fno-common -fno-tree-loop-distribute-patterns -nostdinc \
 	-isystem $(shell $(CC) -print-file-name=include 2>/dev/null) \
 	-Iinclude -I$(O)/include -include $(AUTOCONF_H)
 HV_NASMFLAGS := -f elf64 -g -Iinclude/ -I$(O)/include/
 HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack \
-	--build-id=sha1 -T arch/x86/baton.lds
+	--build-id=sha1 --no-warn-rwx-segments -T arch/x86/baton.lds
 
 HOST_CFLAGS := -std=c11 $(WARN) -O1 -g -D_DEFAULT_SOURCE -Iinclude -I$(O)/include \
 	-include $(AUTOCONF_H)
@@ -83,8 +83,11 @@ menuconfig:
 # autoconf.h and auto.conf follow .config
 $(AUTOCONF_H) $(AUTO_CONF): $(KCONFIG_CONFIG) Kconfig
 	@mkdir -p $(GEN) $(O)/include/config
-	KCONFIG_AUTOHEADER=$(AUTOCONF_H) KCONFIG_AUTOCONFIG=$(AUTO_CONF) \
-	KCONFIG_SPLITCONFIG=$(O)/include/config kconfig-conf --silentoldconfig Kconfig
+	@# kconfig-frontends writes include/config/ relative to its working directory
+	@cd $(O) && KCONFIG_CONFIG=$(abspath $(KCONFIG_CONFIG)) \
+		KCONFIG_AUTOHEADER=include/generated/autoconf.h \
+		KCONFIG_AUTOCONFIG=include/config/auto.conf \
+		kconfig-conf --silentoldconfig $(CURDIR)/Kconfig
 	@touch $(AUTOCONF_H) $(AUTO_CONF)
 
 # ---------------------------------------------------------------- hypervisor
@@ -93,7 +96,12 @@ $(O)/hv/%.o: %.c $(AUTOCONF_H)
 	@echo "  CC      $<"
 	@$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
-$(O)/hv/%.o: %.asm $(AUTOCONF_H)
+# nasm reads the C layout constants through a generated include file.
+$(GEN)/layout.inc: include/baton/layout.h
+	@mkdir -p $(dir $@)
+	@sed -n 's|^#define \([A-Z_0-9]*\) *\([^/]*\).*|%define \1 \2|p' $< > $@
+
+$(O)/hv/%.o: %.asm $(AUTOCONF_H) $(GEN)/layout.inc
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) $(HV_NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@

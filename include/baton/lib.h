@@ -23,11 +23,10 @@ size_t strnlen(const char *s, size_t max);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 char *strchr(const char *s, int c);
+void *memchr(const void *s, int c, size_t n);
 int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 #endif
 
-/* Copy at most size-1 characters and always terminate (size > 0). */
-size_t strlcpy_b(char *dst, const char *src, size_t size);
 
 #endif

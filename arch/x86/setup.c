@@ -1,0 +1,87 @@
+/*
+ * start_baton: the C entry point, called by boot/head.asm on the boot stack
+ * with the image mapped at its link address and the first 4 GiB of physical
+ * memory reachable through the direct map.
+ */
+#include <asm/io.h>
+#include <asm/page.h>
+#include <asm/regs.h>
+#include <baton/bootinfo.h>
+#include <baton/cmdline.h>
+#include <baton/console.h>
+#include <baton/lib.h>
+#include <baton/memory.h>
+#include <baton/printk.h>
+#include <baton/time.h>
+#include <baton/version.h>
+
+#define BOOT_MAP_LIMIT GiB(4)
+#define TICKS_TO_CONFIRM 10
+
+void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base);
+
+static struct boot_info boot_info;
+static struct boot_options boot_opts;
+
+/* Until our own page tables exist, the boot ones map the first 4 GiB. */
+static const void *early_map(paddr_t pa, size_t len)
+{
+    if (pa + len < pa || pa + len > BOOT_MAP_LIMIT)
+        return NULL;
+    return phys_to_virt(pa);
+}
+
+static void show_boot_info(void)
+{
+    pr_info("boot: multiboot%u from '%s'\n", boot_info.protocol,
+            boot_info.loader[0] ? boot_info.loader : "unknown loader");
+    pr_info("boot: command line '%s'\n", boot_info.cmdline);
+    pr_info("boot: image at %016llx-%016llx (KEXEC_RANGE_MA_XEN)\n",
+            (unsigned long long)image_region.start, (unsigned long long)(image_region.end - 1));
+    for (unsigned int i = 0; i < boot_info.nr_mods; i++)
+        pr_info("boot: module %u at %016llx-%016llx '%s'\n", i,
+                (unsigned long long)boot_info.mods[i].start,
+                (unsigned long long)boot_info.mods[i].end, boot_info.mods[i].cmdline);
+}
+
+/* Interrupts on; wait (bounded) for the timer to prove it ticks. */
+static void confirm_timer(void)
+{
+    uint64_t t0 = now_ns(), start = apic_timer_ticks();
+
+    irq_enable();
+    while (apic_timer_ticks() - start < TICKS_TO_CONFIRM && now_ns() - t0 < 5000000000ULL)
+        halt();
+    if (apic_timer_ticks() - start < TICKS_TO_CONFIRM)
+        panic("time: APIC timer gave %llu ticks in 5 s",
+              (unsigned long long)(apic_timer_ticks() - start));
+    pr_info("time: %u timer ticks in %llu ms of system time\n", TICKS_TO_CONFIRM,
+            (unsigned long long)((now_ns() - t0) / 1000000));
+}
+
+void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
+{
+    int rc;
+
+    hv_phys_start = phys_base;
+    serial_init();
+    pr_info("Baton %s (build-id %s)\n", baton_version(), baton_build_id());
+    traps_init();
+
+    rc = bootinfo_parse(&boot_info, magic, mbi_pa, early_map);
+    if (rc)
+        panic("boot: cannot read the boot information at 0x%x (%d)", mbi_pa, rc);
+    cmdline_parse(boot_info.cmdline, &boot_opts);
+    printk_set_level(boot_opts.loglvl);
+
+    memory_init(&boot_info, &boot_opts);
+    show_boot_info();
+
+    time_init();
+    apic_init();
+    confirm_timer();
+
+    pr_info("Baton: boot complete\n");
+    for (;;)
+        halt();
+}

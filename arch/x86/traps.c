@@ -1,0 +1,212 @@
+/*
+ * Descriptor tables (GDT with user segments and the TSS, IDT) and the C
+ * side of every trap: exceptions get a register dump, interrupts go to
+ * their handlers.
+ */
+#include <asm/io.h>
+#include <asm/page.h>
+#include <asm/regs.h>
+#include <baton/lib.h>
+#include <baton/printk.h>
+#include <baton/traps.h>
+
+#define IST_DOUBLE_FAULT 1
+#define IST_NMI          2
+#define TRAP_STACK_SIZE  0x4000
+
+struct tss {
+    uint32_t reserved0;
+    uint64_t rsp[3];
+    uint64_t reserved1;
+    uint64_t ist[7];
+    uint64_t reserved2;
+    uint16_t reserved3;
+    uint16_t iomap_base;
+} __packed;
+_Static_assert(sizeof(struct tss) == 104, "TSS layout");
+
+struct idt_entry {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t ist;
+    uint8_t type_attr;
+    uint16_t offset_mid;
+    uint32_t offset_high;
+    uint32_t zero;
+};
+_Static_assert(sizeof(struct idt_entry) == 16, "IDT entry layout");
+
+struct desc_ptr {
+    uint16_t limit;
+    uint64_t base;
+} __packed;
+
+extern const uint64_t trap_stubs[256];
+
+static uint64_t gdt[8] __aligned(16);
+static struct idt_entry idt[256] __aligned(16);
+static struct tss tss __aligned(16);
+static uint8_t ring0_stack[TRAP_STACK_SIZE] __aligned(16);
+static uint8_t df_stack[TRAP_STACK_SIZE] __aligned(16);
+static uint8_t nmi_stack[TRAP_STACK_SIZE] __aligned(16);
+
+static const char *const exception_names[32] = {
+    "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
+    "invalid opcode", "device not available", "double fault", "coprocessor overrun",
+    "invalid TSS", "segment not present", "stack fault", "general protection",
+    "page fault", "reserved", "x87 FP error", "alignment check", "machine check",
+    "SIMD FP error", "virtualization", "control protection", "reserved", "reserved",
+    "reserved", "reserved", "reserved", "reserved", "hypervisor injection",
+    "VMM communication", "security", "reserved",
+};
+
+static void (*guest_trap_hook)(struct cpu_user_regs *regs);
+static void (*irq_handlers[256])(struct cpu_user_regs *regs);
+
+void traps_set_guest_hook(void (*hook)(struct cpu_user_regs *regs))
+{
+    guest_trap_hook = hook;
+}
+
+void traps_set_irq_handler(unsigned int vector, void (*fn)(struct cpu_user_regs *regs))
+{
+    irq_handlers[vector & 0xff] = fn;
+}
+
+void tss_set_rsp0(uint64_t rsp0)
+{
+    tss.rsp[0] = rsp0;
+}
+
+const char *exception_name(unsigned int vector)
+{
+    return vector < 32 ? exception_names[vector] : "interrupt";
+}
+
+static void gdt_init(void)
+{
+    uint64_t base = (uint64_t)(uintptr_t)&tss;
+    struct desc_ptr ptr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
+
+    gdt[0] = 0;
+    gdt[1] = 0x00af9a000000ffffULL;        /* 0x08 hypervisor code, 64-bit */
+    gdt[2] = 0x00cf92000000ffffULL;        /* 0x10 hypervisor data */
+    gdt[3] = 0x00cff2000000ffffULL;        /* 0x18 user data, DPL 3 */
+    gdt[4] = 0x00affa000000ffffULL;        /* 0x20 user code, 64-bit, DPL 3 */
+    /* 0x28: 64-bit available TSS, 16 bytes */
+    gdt[5] = (sizeof(tss) - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+             (((base >> 24) & 0xff) << 56);
+    gdt[6] = base >> 32;
+
+    tss.rsp[0] = (uint64_t)(uintptr_t)(ring0_stack + sizeof(ring0_stack));
+    tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
+    tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(nmi_stack + sizeof(nmi_stack));
+    tss.iomap_base = sizeof(tss);          /* no I/O bitmap: every port faults in ring 3 */
+
+    /* The boot GDT is replaced: reload every segment register and the task register. */
+    __asm__ volatile(
+        "lgdt %0\n\t"
+        "pushq $0x08\n\t"
+        "leaq 1f(%%rip), %%rax\n\t"
+        "pushq %%rax\n\t"
+        "lretq\n"
+        "1:\n\t"
+        "movw $0x10, %%ax\n\t"
+        "movw %%ax, %%ds\n\t"
+        "movw %%ax, %%es\n\t"
+        "movw %%ax, %%ss\n\t"
+        "xorw %%ax, %%ax\n\t"
+        "movw %%ax, %%fs\n\t"
+        "movw %%ax, %%gs\n\t"
+        "movw $0x28, %%ax\n\t"
+        "ltr %%ax"
+        : : "m"(ptr) : "rax", "memory");
+}
+
+static void idt_set(unsigned int v, uint64_t handler, unsigned int ist, unsigned int dpl)
+{
+    idt[v] = (struct idt_entry){
+        .offset_low = handler & 0xffff,
+        .selector = GDT_HV_CS,
+        .ist = (uint8_t)ist,
+        .type_attr = (uint8_t)(0x8e | (dpl << 5)),   /* present, interrupt gate */
+        .offset_mid = (handler >> 16) & 0xffff,
+        .offset_high = (uint32_t)(handler >> 32),
+    };
+}
+
+static void idt_init(void)
+{
+    struct desc_ptr ptr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+
+    for (unsigned int v = 0; v < 256; v++)
+        idt_set(v, trap_stubs[v], 0, 0);
+    idt_set(8, trap_stubs[8], IST_DOUBLE_FAULT, 0);
+    idt_set(2, trap_stubs[2], IST_NMI, 0);
+    __asm__ volatile("lidt %0" : : "m"(ptr));
+}
+
+void traps_init(void)
+{
+    gdt_init();
+    idt_init();
+}
+
+static void show_backtrace(uint64_t rbp)
+{
+    printk(LOG_EMERG, "backtrace:\n");
+    for (unsigned int depth = 0; depth < 16 && rbp >= HV_VIRT_START && IS_ALIGNED(rbp, 8); depth++) {
+        const uint64_t *frame = (const uint64_t *)(uintptr_t)rbp;
+        printk(LOG_EMERG, "  [<%016llx>]\n", (unsigned long long)frame[1]);
+        if (frame[0] <= rbp)
+            break;
+        rbp = frame[0];
+    }
+}
+
+void show_registers(const struct cpu_user_regs *r)
+{
+    printk(LOG_EMERG, "vector %llu (%s) error 0x%llx cr2 0x%016llx cr3 0x%016llx\n",
+           (unsigned long long)r->vector, exception_name((unsigned int)r->vector),
+           (unsigned long long)r->error_code, (unsigned long long)read_cr2(),
+           (unsigned long long)read_cr3());
+    printk(LOG_EMERG, "rip %04llx:%016llx rflags %016llx rsp %04llx:%016llx\n",
+           (unsigned long long)r->cs, (unsigned long long)r->rip,
+           (unsigned long long)r->rflags, (unsigned long long)r->ss,
+           (unsigned long long)r->rsp);
+    printk(LOG_EMERG, "rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
+           (unsigned long long)r->rax, (unsigned long long)r->rbx,
+           (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+    printk(LOG_EMERG, "rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n",
+           (unsigned long long)r->rsi, (unsigned long long)r->rdi,
+           (unsigned long long)r->rbp, (unsigned long long)r->r8);
+    printk(LOG_EMERG, "r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n",
+           (unsigned long long)r->r9, (unsigned long long)r->r10,
+           (unsigned long long)r->r11, (unsigned long long)r->r12);
+    printk(LOG_EMERG, "r13 %016llx r14 %016llx r15 %016llx\n",
+           (unsigned long long)r->r13, (unsigned long long)r->r14,
+           (unsigned long long)r->r15);
+    if (!regs_from_guest(r))
+        show_backtrace(r->rbp);
+}
+
+void do_trap(struct cpu_user_regs *regs)
+{
+    unsigned int v = (unsigned int)regs->vector;
+
+    if (v >= 32) {
+        if (irq_handlers[v])
+            irq_handlers[v](regs);
+        else if (v != VECTOR_SPURIOUS)
+            pr_warn("traps: unexpected interrupt vector %u\n", v);
+        return;
+    }
+    if (regs_from_guest(regs) && guest_trap_hook) {
+        guest_trap_hook(regs);
+        return;
+    }
+    printk(LOG_EMERG, "FATAL hypervisor exception: %s\n", exception_name(v));
+    show_registers(regs);
+    panic("exception %u (%s) in the hypervisor at 0x%llx", v, exception_name(v),
+          (unsigned long long)regs->rip);
+}

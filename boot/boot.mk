@@ -1,0 +1,1 @@
+hv-y += boot/head.o boot/multiboot.o

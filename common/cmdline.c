@@ -1,0 +1,231 @@
+/*
+ * Command line parsing: the hypervisor's own options, and the tokenizer the
+ * domain builder also uses for module command lines. The command line comes
+ * from the boot loader (or from the previous build, over a live update), so
+ * bad values are reported and ignored, never trusted.
+ */
+#include <baton/cmdline.h>
+#include <baton/errno.h>
+#include <baton/lib.h>
+#include <baton/printk.h>
+
+static bool is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+int cmdline_next(const char **cursor, struct cmdline_token *tok)
+{
+    const char *p = *cursor;
+
+    while (is_space(*p))
+        p++;
+    if (!*p) {
+        *cursor = p;
+        return 0;
+    }
+    *tok = (struct cmdline_token){ .key = p };
+    while (*p && !is_space(*p) && *p != '=')
+        p++;
+    tok->key_len = (size_t)(p - tok->key);
+    if (*p != '=') {
+        *cursor = p;
+        return 1;
+    }
+    p++;
+    if (*p == '"') {
+        tok->val = ++p;
+        while (*p && *p != '"')
+            p++;
+        if (!*p) {
+            *cursor = p;
+            return -BATON_EINVAL;
+        }
+        tok->val_len = (size_t)(p - tok->val);
+        p++;
+    } else {
+        tok->val = p;
+        while (*p && !is_space(*p))
+            p++;
+        tok->val_len = (size_t)(p - tok->val);
+    }
+    *cursor = p;
+    return 1;
+}
+
+bool cmdline_key_is(const struct cmdline_token *tok, const char *key)
+{
+    return strlen(key) == tok->key_len && memcmp(tok->key, key, tok->key_len) == 0;
+}
+
+static int digit_value(char c, unsigned int base)
+{
+    int v;
+
+    if (c >= '0' && c <= '9')
+        v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+        v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+        v = c - 'A' + 10;
+    else
+        return -1;
+    return (unsigned int)v < base ? v : -1;
+}
+
+int parse_u64(const char *s, size_t len, uint64_t *out)
+{
+    unsigned int base = 10;
+    uint64_t v = 0;
+
+    if (len > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        base = 16;
+        s += 2;
+        len -= 2;
+    }
+    if (len == 0)
+        return -BATON_EINVAL;
+    for (size_t i = 0; i < len; i++) {
+        int d = digit_value(s[i], base);
+        if (d < 0)
+            return -BATON_EINVAL;
+        if (v > (UINT64_MAX - (uint64_t)d) / base)
+            return -BATON_ERANGE;
+        v = v * base + (uint64_t)d;
+    }
+    *out = v;
+    return 0;
+}
+
+static unsigned int suffix_shift(char c)
+{
+    switch (c) {
+    case 'k': case 'K': return 10;
+    case 'm': case 'M': return 20;
+    case 'g': case 'G': return 30;
+    case 't': case 'T': return 40;
+    default: return 0;
+    }
+}
+
+int parse_size(const char *s, size_t len, uint64_t *out)
+{
+    unsigned int shift = 0;
+    uint64_t v;
+    int rc;
+
+    if (len && suffix_shift(s[len - 1])) {
+        shift = suffix_shift(s[len - 1]);
+        len--;
+    }
+    rc = parse_u64(s, len, &v);
+    if (rc)
+        return rc;
+    if (shift && v > (UINT64_MAX >> shift))
+        return -BATON_ERANGE;
+    *out = v << shift;
+    return 0;
+}
+
+int parse_liveupdate(const char *s, size_t len, struct liveupdate_opt *lu)
+{
+    const char *at = memchr(s, '@', len);
+    size_t size_len = at ? (size_t)(at - s) : len;
+    int rc;
+
+    *lu = (struct liveupdate_opt){ 0 };
+    rc = parse_size(s, size_len, &lu->size);
+    if (rc) {
+        pr_err("cmdline: liveupdate=%.*s: bad size '%.*s' (want a number with K, M or G)\n",
+               (int)len, s, (int)size_len, s);
+        return rc;
+    }
+    if (lu->size == 0 || !IS_ALIGNED(lu->size, PAGE_SIZE)) {
+        pr_err("cmdline: liveupdate=%.*s: size 0x%llx must be a non-zero multiple of 4K\n",
+               (int)len, s, (unsigned long long)lu->size);
+        return -BATON_EINVAL;
+    }
+    if (at) {
+        rc = parse_u64(at + 1, len - size_len - 1, &lu->addr);
+        if (rc || !IS_ALIGNED(lu->addr, PAGE_SIZE) || lu->addr + lu->size < lu->addr) {
+            pr_err("cmdline: liveupdate=%.*s: bad address (want a 4K-aligned number, no wrap)\n",
+                   (int)len, s);
+            return rc ? rc : -BATON_EINVAL;
+        }
+        lu->has_addr = true;
+    }
+    lu->present = true;
+    return 0;
+}
+
+static const struct { const char *name; int level; } log_levels[] = {
+    { "emerg", LOG_EMERG }, { "err", LOG_ERR }, { "warn", LOG_WARN },
+    { "info", LOG_INFO }, { "debug", LOG_DEBUG }, { "all", LOG_DEBUG },
+};
+
+static int parse_loglvl(const char *s, size_t len)
+{
+    uint64_t v;
+
+    for (size_t i = 0; i < ARRAY_SIZE(log_levels); i++)
+        if (strlen(log_levels[i].name) == len && !memcmp(log_levels[i].name, s, len))
+            return log_levels[i].level;
+    if (parse_u64(s, len, &v) == 0 && v <= LOG_DEBUG)
+        return (int)v;
+    return -1;
+}
+
+static void parse_one(const struct cmdline_token *t, struct boot_options *opts)
+{
+    size_t vlen = t->val ? t->val_len : 0;
+    const char *val = t->val ? t->val : "";
+
+    if (cmdline_key_is(t, "console")) {
+        if (vlen == 4 && !memcmp(val, "com1", 4)) {
+            opts->console_com1 = true;
+        } else {
+            pr_warn("cmdline: console=%.*s not supported (com1 is), ignored\n", (int)vlen, val);
+            opts->invalid++;
+        }
+    } else if (cmdline_key_is(t, "loglvl")) {
+        int lvl = parse_loglvl(val, vlen);
+        if (lvl < 0) {
+            pr_warn("cmdline: loglvl=%.*s: want 0-7 or err|warn|info|debug, ignored\n",
+                    (int)vlen, val);
+            opts->invalid++;
+        } else {
+            opts->loglvl = lvl;
+        }
+    } else if (cmdline_key_is(t, "liveupdate")) {
+        if (parse_liveupdate(val, vlen, &opts->liveupdate))
+            opts->invalid++;
+    } else {
+        pr_warn("cmdline: unknown option '%.*s' ignored\n", (int)t->key_len, t->key);
+        opts->unknown++;
+    }
+}
+
+void cmdline_parse(const char *cmdline, struct boot_options *opts)
+{
+    struct cmdline_token t;
+    const char *cursor = cmdline;
+    int rc;
+
+    bool first = true;
+
+    *opts = (struct boot_options){ .console_com1 = true, .loglvl = LOG_INFO };
+    while ((rc = cmdline_next(&cursor, &t)) != 0) {
+        /* QEMU and some loaders put the image's path first: not an option. */
+        bool is_path = first && !t.val && memchr(t.key, '/', t.key_len);
+
+        first = false;
+        if (is_path)
+            continue;
+        if (rc < 0) {
+            pr_warn("cmdline: unterminated quote, rest of the line ignored\n");
+            opts->invalid++;
+            break;
+        }
+        parse_one(&t, opts);
+    }
+}

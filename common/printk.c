@@ -1,0 +1,86 @@
+/*
+ * printk: levelled console messages. Each line of hypervisor output starts
+ * with "(HV) " so that guest output ("(dN) ") is easy to tell apart. Output
+ * also goes to a log ring that later tools can read (dmesg).
+ */
+#include <asm/io.h>
+#include <baton/console.h>
+#include <baton/lib.h>
+#include <baton/printk.h>
+
+#define LOG_RING_SIZE 16384
+
+static int console_level = LOG_INFO;
+static char log_ring[LOG_RING_SIZE];
+static size_t log_ring_pos;
+static bool at_line_start = true;
+
+void printk_set_level(int level)
+{
+    console_level = level;
+}
+
+void console_write(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        log_ring[log_ring_pos++ % LOG_RING_SIZE] = s[i];
+    serial_write(s, n);
+}
+
+/* Emit text, putting the prefix in front of every new line. */
+static void emit_prefixed(const char *s, size_t n)
+{
+    while (n) {
+        const char *nl = memchr(s, '\n', n);
+        size_t chunk = nl ? (size_t)(nl - s) + 1 : n;
+
+        if (at_line_start)
+            console_write("(HV) ", 5);
+        console_write(s, chunk);
+        at_line_start = nl != NULL;
+        s += chunk;
+        n -= chunk;
+    }
+}
+
+static void vprintk(int level, const char *fmt, va_list ap)
+{
+    char buf[512];
+    int n;
+    unsigned long flags;
+
+    if (level > console_level)
+        return;
+    n = vsnprintf(buf, sizeof(buf), fmt, ap);
+    if (n < 0)
+        return;
+    if ((size_t)n >= sizeof(buf))
+        n = sizeof(buf) - 1;
+    flags = irq_save();
+    emit_prefixed(buf, (size_t)n);
+    irq_restore(flags);
+}
+
+void printk(int level, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vprintk(level, fmt, ap);
+    va_end(ap);
+}
+
+void panic(const char *fmt, ...)
+{
+    va_list ap;
+
+    irq_disable();
+    console_level = LOG_DEBUG;
+    printk(LOG_EMERG, "\n**** PANIC: ");
+    va_start(ap, fmt);
+    vprintk(LOG_EMERG, fmt, ap);
+    va_end(ap);
+    printk(LOG_EMERG, "\n**** Baton halted\n");
+    for (;;)
+        halt();
+}

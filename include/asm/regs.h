@@ -1,0 +1,35 @@
+/* Saved register frame built by arch/x86/entry.asm on every trap. */
+#ifndef ASM_REGS_H
+#define ASM_REGS_H
+
+#include <baton/types.h>
+
+struct cpu_user_regs {
+    uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+    uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+    uint64_t vector, error_code;
+    /* pushed by the CPU */
+    uint64_t rip, cs, rflags, rsp, ss;
+};
+_Static_assert(sizeof(struct cpu_user_regs) == 22 * 8, "frame layout is shared with entry.asm");
+
+#define GDT_HV_CS     0x08
+#define GDT_HV_DS     0x10
+#define GDT_USER_DS   0x1b   /* 0x18 | RPL 3 */
+#define GDT_USER_CS   0x23   /* 0x20 | RPL 3 */
+#define GDT_TSS       0x28
+
+#define VECTOR_APIC_TIMER 0xf0
+#define VECTOR_SPURIOUS   0xff
+
+static inline bool regs_from_guest(const struct cpu_user_regs *r)
+{
+    return (r->cs & 3) == 3;
+}
+
+void traps_init(void);
+void show_registers(const struct cpu_user_regs *regs);
+void do_trap(struct cpu_user_regs *regs);
+
+
+#endif

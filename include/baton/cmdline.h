@@ -1,0 +1,50 @@
+/* The hypervisor command line, and the key=value tokenizer it is built on. */
+#ifndef BATON_CMDLINE_H
+#define BATON_CMDLINE_H
+
+#include <baton/types.h>
+
+struct cmdline_token {
+    const char *key;
+    size_t key_len;
+    const char *val;      /* NULL for a bare key */
+    size_t val_len;       /* quotes stripped */
+};
+
+/*
+ * Next whitespace-separated token of *cursor: key, key=value or
+ * key="value with spaces". Returns 1 with *tok filled, 0 at the end,
+ * -BATON_EINVAL for an unterminated quote (the rest of the line is skipped).
+ */
+int cmdline_next(const char **cursor, struct cmdline_token *tok);
+
+/* True when the token's key is exactly `key`. */
+bool cmdline_key_is(const struct cmdline_token *tok, const char *key);
+
+/* Numbers: decimal or 0x-hex, whole string, no overflow. */
+int parse_u64(const char *s, size_t len, uint64_t *out);
+/* Sizes: a number with an optional K, M, G or T suffix (binary units). */
+int parse_size(const char *s, size_t len, uint64_t *out);
+
+struct liveupdate_opt {
+    bool present;
+    uint64_t size;
+    bool has_addr;
+    uint64_t addr;
+};
+
+struct boot_options {
+    bool console_com1;
+    int loglvl;
+    struct liveupdate_opt liveupdate;
+    unsigned int unknown;         /* options reported and ignored */
+    unsigned int invalid;         /* known options with bad values */
+};
+
+/* Parse the hypervisor command line; problems are reported and the option ignored. */
+void cmdline_parse(const char *cmdline, struct boot_options *opts);
+
+/* liveupdate=SIZE[@ADDR]; 0 or -BATON_EINVAL / -BATON_ERANGE with a message. */
+int parse_liveupdate(const char *s, size_t len, struct liveupdate_opt *lu);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * The frame table (one descriptor per page frame) and the page allocator,
+ * a binary buddy allocator over it.
+ */
+#ifndef BATON_MM_H
+#define BATON_MM_H
+
+#include <baton/types.h>
+
+#define PFN_NONE       0xffffffffu
+#define INVALID_PFN    (~(pfn_t)0)
+#define MAX_ORDER      18            /* 1 GiB blocks */
+
+#define PGF_FREE       (1u << 0)     /* head of a free block of 2^order pages */
+#define PGF_ALLOCATED  (1u << 1)     /* handed out by the page allocator */
+
+struct page_info {
+    uint32_t next;       /* free list links, as frame numbers */
+    uint32_t prev;
+    uint16_t flags;
+    uint8_t order;       /* of a free block, at its head */
+    uint8_t reserved;
+    uint16_t owner;      /* domain id of a page given to a domain */
+    uint16_t pad;
+};
+_Static_assert(sizeof(struct page_info) == 16, "page_info is 16 bytes");
+
+/* Use table[0 .. nr_pfns) as the frame table; every frame starts in use. */
+int page_alloc_init(struct page_info *table, pfn_t nr_pfns);
+/* Give frames [start, end) to the allocator. */
+void page_free_range(pfn_t start, pfn_t end);
+/* A block of 2^order frames, naturally aligned; INVALID_PFN when none. */
+pfn_t page_alloc(unsigned int order);
+void page_free(pfn_t pfn, unsigned int order);
+uint64_t page_free_count(void);
+pfn_t page_max_pfn(void);
+struct page_info *pfn_to_page(pfn_t pfn);
+/* Largest order with a free block, or -1. */
+int page_largest_free_order(void);
+
+#endif

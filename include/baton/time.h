@@ -1,0 +1,37 @@
+/*
+ * System time: nanoseconds since boot, from the TSC. The TSC-to-ns scale is
+ * the (mul, shift) pair guests also get in their shared info page:
+ *   ns = ((delta shifted left by shift, or right by -shift) * mul) >> 32
+ */
+#ifndef BATON_TIME_H
+#define BATON_TIME_H
+
+#include <baton/types.h>
+
+struct time_scale {
+    uint32_t mul;
+    int8_t shift;
+};
+
+/* The scale that turns ticks of a hz clock into nanoseconds. */
+void time_scale_from_hz(struct time_scale *ts, uint64_t hz);
+uint64_t time_scale_apply(uint64_t delta, const struct time_scale *ts);
+
+void time_init(void);
+uint64_t tsc_hz(void);
+const struct time_scale *tsc_scale(void);
+uint64_t tsc_at_boot(void);
+/* System time in ns. */
+uint64_t now_ns(void);
+/* Busy-wait (interrupts may be off). */
+void udelay(uint64_t us);
+
+/* Local APIC and its timer. */
+void apic_init(void);
+uint64_t apic_timer_ticks(void);
+struct cpu_user_regs;
+/* Called from every timer interrupt (the scheduler's tick). */
+void apic_set_tick_hook(void (*hook)(struct cpu_user_regs *regs));
+#define TIMER_HZ 100
+
+#endif
