@@ -1,0 +1,2 @@
+# Domain context framework (typed per-domain / per-vCPU state entries).
+hv-y += common/domctx.o

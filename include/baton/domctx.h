@@ -1,0 +1,95 @@
+/*
+ * Domain context framework (common/domctx.c): subsystems register a save
+ * and a load handler per entry type; domctx_save() serialises a domain into
+ * a blob of entries (public/domctx.h) and domctx_load() restores one.
+ *
+ * The framework never looks inside struct domain: it passes the caller's
+ * pointer to the handlers, so the same code runs in the hypervisor and in
+ * host tests. It allocates nothing; output goes through a write callback.
+ */
+#ifndef BATON_DOMCTX_H
+#define BATON_DOMCTX_H
+
+#include <baton/types.h>
+#include <public/domctx.h>
+
+struct domain;
+struct domctx_save_ctx;
+
+/* One entry as a load handler (or a walker) sees it, inside a validated blob. */
+struct domctx_entry {
+    uint16_t typecode;
+    uint16_t flags;
+    uint32_t vcpu_id;
+    uint32_t length;     /* body octets as written */
+    uint32_t offset;     /* of the descriptor in the blob */
+    const void *body;
+    bool allow_longer;   /* the blob was validated with DOMCTX_ALLOW_LONGER */
+};
+
+/* Emit this vCPU's (or the domain's) entries with domctx_save_entry(). */
+typedef int (*domctx_save_fn)(struct domain *d, unsigned int vcpu,
+                              struct domctx_save_ctx *c);
+/* Take one entry; read its body with domctx_entry_read(). */
+typedef int (*domctx_load_fn)(struct domain *d, unsigned int vcpu,
+                              const struct domctx_entry *e);
+/* Append len octets to the output; 0 or a negative error. */
+typedef int (*domctx_write_fn)(void *priv, const void *buf, size_t len);
+/* Called per entry (HEADER and END excluded) by domctx_walk(). */
+typedef int (*domctx_entry_fn)(void *priv, const struct domctx_entry *e);
+
+/* Registration flags. */
+#define DOMCTX_PER_VCPU 0x1u  /* save runs once per vCPU; entries carry its id */
+#define DOMCTX_MULTI    0x2u  /* one save call may emit several entries */
+
+#define DOMCTX_HANDLERS_MAX 32
+#define DOMCTX_ENTRY_MAX    (1u << 20) /* largest structure a type may register */
+
+/* Validation / load flags. */
+#define DOMCTX_ALLOW_LONGER 0x1u /* accept entries longer than ours; ignore the tail */
+#define DOMCTX_FRAMING_ONLY 0x2u /* check framing only: no handler lookups (tools) */
+
+/*
+ * size is this build's structure for the type: entries up to size are
+ * written, shorter ones are zero-extended on load. Either handler may be
+ * NULL (save-only or load-only types). Types are kept sorted so that a save
+ * emits them in the order a loader checks.
+ */
+int domctx_register(uint16_t typecode, const char *name, unsigned int flags,
+                    size_t size, domctx_save_fn save, domctx_load_fn load);
+/* Forget every handler (host tests). */
+void domctx_unregister_all(void);
+/* Registered or public name of a type, NULL when unknown. */
+const char *domctx_type_name(uint16_t typecode);
+
+/* Serialise d (nr_vcpus vCPUs). write == NULL is a dry run. *len gets the
+ * exact number of octets written (or that would be). */
+int domctx_save(struct domain *d, unsigned int nr_vcpus, domctx_write_fn write,
+                void *priv, size_t *len);
+/* The dry run: exact size of what domctx_save() would write. */
+int domctx_size(struct domain *d, unsigned int nr_vcpus, size_t *len);
+/* From a save handler: emit one entry of the type being saved. */
+int domctx_save_entry(struct domctx_save_ctx *c, const void *data, size_t len);
+bool domctx_save_is_dry_run(const struct domctx_save_ctx *c);
+
+/*
+ * Check a whole blob (framing, order, lengths, padding, vCPU ids, and, unless
+ * DOMCTX_FRAMING_ONLY, every type against the registered handlers) and call
+ * fn (if not NULL) for each entry. Errors go to printk and, when err is not
+ * NULL, into err[errsz].
+ */
+int domctx_walk(const void *blob, size_t len, unsigned int nr_vcpus,
+                unsigned int flags, domctx_entry_fn fn, void *priv,
+                char *err, size_t errsz);
+int domctx_validate(const void *blob, size_t len, unsigned int nr_vcpus,
+                    unsigned int flags, char *err, size_t errsz);
+/* Validate the whole blob, then hand each entry not marked IGNORE to its
+ * load handler. A handler failure leaves d partly loaded: destroy it. */
+int domctx_load(struct domain *d, unsigned int nr_vcpus, const void *blob,
+                size_t len, unsigned int flags, char *err, size_t errsz);
+/* Copy an entry body into dst[size], zero-extending a shorter body. */
+int domctx_entry_read(const struct domctx_entry *e, void *dst, size_t size);
+/* Mark every entry of a type IGNORE in a blob; the count marked or an error. */
+int domctx_set_ignore(void *blob, size_t len, uint16_t typecode);
+
+#endif
