@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Boot tests: the ways Baton is loaded, its memory, the live update bootmem."""
+import os
+import re
+import shutil
+import struct
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from baton_qemu import Machine, TestFailure, build_dir_from_args, make_grub_iso, run_tests  # noqa: E402
+
+BOOTED = r"^\(HV\) Baton: boot complete$"
+MB2_MAGIC = 0xE85250D6
+MB2_TAG_RELOCATABLE = 10
+
+
+def image(build):
+    return os.path.join(build, "baton.elf")
+
+
+def usable_mib(m):
+    return int(m.wait_for(r"memory: (\d+) MiB usable RAM").group(1))
+
+
+def image_slot(m):
+    g = m.wait_for(r"boot: image at ([0-9a-f]+)-([0-9a-f]+) \(KEXEC_RANGE_MA_XEN\)")
+    return int(g.group(1), 16), int(g.group(2), 16)
+
+
+def test_multiboot1_kernel(build):
+    with Machine(kernel=image(build), append="console=com1", name="mb1") as m:
+        m.wait_for(r"^\(HV\) Baton \S+ \(build-id [0-9a-f]{40}\)$", 30)
+        m.wait_for(r"boot: multiboot1 from 'qemu'")
+        start, _ = image_slot(m)
+        if start != 0x200000:
+            raise TestFailure("multiboot1 image at 0x%x, want 0x200000" % start)
+        m.wait_for(r"time: 10 timer ticks in \d+ ms")
+        m.wait_for(BOOTED)
+
+
+def test_multiboot2_grub(build):
+    iso, work = make_grub_iso(build, image(build), "console=com1 loglvl=info")
+    try:
+        with Machine(iso=iso, name="grub-mb2") as m:
+            m.wait_for(r"boot: multiboot2 from 'GRUB", 60)
+            m.wait_for(r"boot: command line 'console=com1 loglvl=info'")
+            m.wait_for(BOOTED, 60)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def patch_reloc_min(src, dst, min_addr):
+    """Copy the image with its multiboot2 relocatable tag asking for min_addr."""
+    data = bytearray(open(src, "rb").read())
+    for off in range(0, min(len(data), 32768) - 16, 8):
+        magic, arch, length, csum = struct.unpack_from("<IIIi", data, off)
+        if magic != MB2_MAGIC or (magic + arch + length + csum) & 0xFFFFFFFF:
+            continue
+        tag = off + 16
+        while tag < off + length:
+            ttype, _flags, size = struct.unpack_from("<HHI", data, tag)
+            if ttype == MB2_TAG_RELOCATABLE:
+                struct.pack_into("<I", data, tag + 8, min_addr)
+                open(dst, "wb").write(data)
+                return
+            if ttype == 0:
+                break
+            tag += (size + 7) & ~7
+    raise TestFailure("no multiboot2 relocatable tag in %s" % src)
+
+
+def test_relocated_by_grub(build):
+    want = 0x10000000
+    tmp = tempfile.mkdtemp(prefix="baton-reloc-")
+    try:
+        moved = os.path.join(tmp, "baton-high.elf")
+        patch_reloc_min(image(build), moved, want)
+        iso, work = make_grub_iso(build, moved, "console=com1", out_dir=tmp)
+        with Machine(iso=iso, mem="1G", name="grub-relocated") as m:
+            start, end = image_slot(m)
+            if start < want or start % 0x200000:
+                raise TestFailure("image at 0x%x, want >= 0x%x and 2 MiB aligned" % (start, want))
+            m.wait_for(r"reserved: %016x-%016x Baton image" % (start, end))
+            m.wait_for(BOOTED, 60)
+            print("relocated image runs at 0x%x" % start)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_memory(build, mem, want_mib):
+    with Machine(kernel=image(build), append="console=com1", mem=mem, name="mem-" + mem) as m:
+        got = usable_mib(m)
+        # the BIOS keeps the first 640K/1M holes and a little at the top
+        if not want_mib - 2 <= got <= want_mib:
+            raise TestFailure("-m %s reports %d MiB usable, want %d-2..%d" % (mem, got, want_mib, want_mib))
+        m.wait_for(BOOTED)
+
+
+def test_memory_256m(build):
+    check_memory(build, "256M", 256)
+
+
+def test_memory_8g(build):
+    check_memory(build, "8G", 8192)
+
+
+def test_liveupdate_64m(build):
+    with Machine(kernel=image(build), append="console=com1 liveupdate=64M", name="lu-64m") as m:
+        g = m.wait_for(r"liveupdate: reserved (\d+) MiB at ([0-9a-f]+)-([0-9a-f]+) \(KEXEC_RANGE_MA_LIVEUPDATE\)")
+        size = int(g.group(3), 16) + 1 - int(g.group(2), 16)
+        if g.group(1) != "64" or size != 64 << 20:
+            raise TestFailure("reserved %s MiB / 0x%x bytes, want 64 MiB" % (g.group(1), size))
+        if int(g.group(2), 16) % 0x200000:
+            raise TestFailure("live update bootmem at 0x%s is not 2 MiB aligned" % g.group(2))
+        m.wait_for(BOOTED)
+
+
+def test_liveupdate_at_address(build):
+    with Machine(kernel=image(build), append="liveupdate=32M@0x4000000", name="lu-at") as m:
+        m.wait_for(r"liveupdate: reserved 32 MiB at 0000000004000000-0000000005ffffff ")
+        m.wait_for(BOOTED)
+
+
+def test_liveupdate_garbage(build):
+    """Bad liveupdate= values are reported, ignored, and the boot goes on."""
+    cases = [
+        ("liveupdate=64Q", r"liveupdate=64Q: bad size"),
+        ("liveupdate=64M@0x1001", r"liveupdate=64M@0x1001: bad address"),
+        ("liveupdate=0", r"size 0x0 must be a non-zero multiple of 4K"),
+        ("liveupdate=64M@0x0", r"liveupdate: 64 MiB at 0x0 is not free RAM"),
+        ("liveupdate=1G", r"liveupdate: no free 1024 MiB region below 4 GiB"),
+    ]
+    for arg, err in cases:
+        with Machine(kernel=image(build), append="console=com1 " + arg, name=arg) as m:
+            m.wait_for(err)
+            m.wait_for(BOOTED)
+            m.assert_absent(r"liveupdate: reserved")
+
+
+def test_unknown_option(build):
+    with Machine(kernel=image(build), append="console=com1 frobnicate=3 loglvl=7", name="unknown") as m:
+        m.wait_for(r"cmdline: unknown option 'frobnicate' ignored")
+        m.wait_for(BOOTED)
+
+
+if __name__ == "__main__":
+    args = build_dir_from_args()
+    sys.exit(run_tests([test_multiboot1_kernel, test_multiboot2_grub, test_relocated_by_grub,
+                        test_memory_256m, test_memory_8g, test_liveupdate_64m,
+                        test_liveupdate_at_address, test_liveupdate_garbage, test_unknown_option],
+                       args))
