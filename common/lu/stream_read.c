@@ -1,0 +1,515 @@
+/*
+ * Live update stream reader: record framing, each record's body, and the
+ * order of records. The previous build is distrusted: every length is
+ * checked before the octets behind it are read, padding must be zero,
+ * counts are checked against their limits before anything else, and the
+ * result (struct lu_stream) is only usable when every check passed.
+ * Frame-level checks (RAM, overlap) are in stream_check.c.
+ */
+#include <stdarg.h>
+#include <baton/errno.h>
+#include <baton/lib.h>
+#include <baton/lu_stream.h>
+#include <baton/printk.h>
+
+static const struct {
+    uint32_t type;
+    const char *name;
+} rec_names[] = {
+    { LU_REC_END, "END" },
+    { LU_REC_VERSION, "LU_VERSION" },
+    { LU_REC_TIME, "LU_TIME" },
+    { LU_REC_DOMAIN_INFO, "LU_DOMAIN_INFO" },
+    { LU_REC_DOMAIN_MEMORY, "LU_DOMAIN_MEMORY" },
+    { LU_REC_DOMAIN_CONTEXT, "LU_DOMAIN_CONTEXT" },
+    { LU_REC_CPUS, "LU_CPUS" },
+    { LU_REC_DOMAIN_IMAGE, "LU_DOMAIN_IMAGE" },
+    { LU_REC_DOMAIN_SUMMARY, "LU_DOMAIN_SUMMARY" },
+};
+
+const char *lu_rec_name(uint32_t type)
+{
+    for (unsigned int i = 0; i < ARRAY_SIZE(rec_names); i++)
+        if (rec_names[i].type == type)
+            return rec_names[i].name;
+    return NULL;
+}
+
+struct rec_label {
+    char s[48];
+};
+
+static struct rec_label rlabel(uint32_t type)
+{
+    struct rec_label l;
+    const char *name = lu_rec_name(type);
+
+    if (name)
+        snprintf(l.s, sizeof(l.s), "%s (0x%08x)", name, type);
+    else
+        snprintf(l.s, sizeof(l.s), "0x%08x", type);
+    return l;
+}
+
+int lu_fail(struct lu_stream *s, int rc, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(s->error, sizeof(s->error), fmt, ap);
+    va_end(ap);
+    pr_err("LU stream: %s\n", s->error);
+    return rc;
+}
+
+/* ------------------------------------------------------------ parse state */
+
+enum scope { GLOBAL, DOMAIN_OPEN, DOMAIN };
+
+/* A domain's records, in this order; each at most once. */
+enum rank { R_INFO, R_MEMORY, R_SUMMARY, R_CONTEXT };
+
+struct parse {
+    const struct lu_reader *r;
+    struct lu_stream *s;
+    const uint8_t *p;
+    size_t len;
+    size_t off;             /* of the current record header */
+    uint32_t type;
+    uint32_t blen;
+    const uint8_t *body;
+    bool seen_time;
+    struct lu_domain *dom;  /* being parsed, or NULL */
+    unsigned int seen;      /* 1 << rank for the current domain */
+    uint64_t total_extents;
+};
+
+struct rec_kind {
+    uint32_t type;
+    enum scope scope;
+    enum rank rank;
+    int (*parse)(struct parse *ps);
+};
+
+static unsigned int dom_index(const struct parse *ps)
+{
+    return (unsigned int)(ps->dom - ps->s->domains);
+}
+
+/* ------------------------------------------------------------ globals */
+
+static int check_blen(struct parse *ps, uint32_t want)
+{
+    if (ps->blen == want)
+        return 0;
+    return lu_fail(ps->s, -BATON_EINVAL, "%s at offset %zu: body_length %u, expected %u",
+                   rlabel(ps->type).s, ps->off, ps->blen, want);
+}
+
+static int check_extra_string(struct parse *ps, const char *str, size_t size)
+{
+    size_t n = strnlen(str, size);
+
+    if (n == size)
+        return lu_fail(ps->s, -BATON_EINVAL, "LU_VERSION hv_extra is not NUL-terminated");
+    for (size_t i = 0; i < size; i++) {
+        bool ok = i < n ? (str[i] >= 0x20 && str[i] < 0x7f) : str[i] == 0;
+
+        if (!ok)
+            return lu_fail(ps->s, -BATON_EINVAL,
+                           "LU_VERSION hv_extra octet %zu is 0x%02x, expected %s", i,
+                           (uint8_t)str[i], i < n ? "printable ASCII" : "NUL padding");
+    }
+    return 0;
+}
+
+/* Reads V and V-1, and a newer stream that says V can read it. */
+static bool version_readable(uint32_t v, uint32_t compat)
+{
+    if (v >= LU_STREAM_VERSION_MIN && v <= LU_STREAM_VERSION)
+        return true;
+    return v > LU_STREAM_VERSION && compat <= LU_STREAM_VERSION;
+}
+
+static int parse_version(struct parse *ps)
+{
+    struct lu_rec_version *v = &ps->s->version;
+    int rc;
+
+    rc = check_blen(ps, sizeof(*v));
+    if (rc)
+        return rc;
+    memcpy(v, ps->body, sizeof(*v));
+    if (!v->stream_version || !v->compat_version || v->compat_version > v->stream_version)
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "LU_VERSION stream_version %u compat_version %u, expected 1 <= compat <= version",
+                       v->stream_version, v->compat_version);
+    if (!version_readable(v->stream_version, v->compat_version))
+        return lu_fail(ps->s, -BATON_EOPNOTSUPP,
+                       "stream version %u (readable from version %u), this build reads versions %u to %u",
+                       v->stream_version, v->compat_version, LU_STREAM_VERSION_MIN,
+                       LU_STREAM_VERSION);
+    /* A newer writer may append fields to context entries: ignore the tails. */
+    if (v->stream_version > LU_STREAM_VERSION)
+        ps->s->ctx_flags |= DOMCTX_ALLOW_LONGER;
+    return check_extra_string(ps, v->hv_extra, sizeof(v->hv_extra));
+}
+
+static int parse_time(struct parse *ps)
+{
+    struct lu_rec_time *t = &ps->s->time;
+    int rc;
+
+    rc = check_blen(ps, sizeof(*t));
+    if (rc)
+        return rc;
+    memcpy(t, ps->body, sizeof(*t));
+    if (!t->tsc_hz)
+        return lu_fail(ps->s, -BATON_EINVAL, "LU_TIME tsc_hz is 0, expected the TSC frequency");
+    ps->seen_time = true;
+    return 0;
+}
+
+/* ------------------------------------------------------------ domains */
+
+static int close_domain(struct parse *ps)
+{
+    struct lu_domain *d = ps->dom;
+    unsigned int i = dom_index(ps);
+    bool summary_known = LU_STREAM_VERSION >= LU_STREAM_V2;
+
+    if (!d)
+        return 0;
+    ps->dom = NULL;
+    if (!(ps->seen & (1u << R_MEMORY)))
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "domain %u (domid %u): no LU_DOMAIN_MEMORY record, expected one",
+                       i, d->info.domid);
+    if (!(ps->seen & (1u << R_CONTEXT)))
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "domain %u (domid %u): no LU_DOMAIN_CONTEXT record, expected one",
+                       i, d->info.domid);
+    if (ps->seen & (1u << R_SUMMARY))
+        return 0;
+    /* Version 1 has no summary: the totals from the extents stand (inferred). */
+    if (summary_known && ps->s->version.stream_version >= LU_STREAM_V2)
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "domain %u (domid %u): stream version %u requires LU_DOMAIN_SUMMARY, found none",
+                       i, d->info.domid, ps->s->version.stream_version);
+    d->summary_inferred = true;
+    return 0;
+}
+
+static int check_domain_info(struct parse *ps, const struct lu_rec_domain_info *in)
+{
+    struct lu_stream *s = ps->s;
+
+    if (in->type != LU_DOMAIN_TYPE_PV)
+        return lu_fail(s, -BATON_EOPNOTSUPP, "domid %u: type %u, this build restores only %u (x86 PV)",
+                       in->domid, in->type, LU_DOMAIN_TYPE_PV);
+    if (in->page_shift != PAGE_SHIFT)
+        return lu_fail(s, -BATON_EINVAL, "domid %u: page_shift %u, expected %u",
+                       in->domid, in->page_shift, PAGE_SHIFT);
+    if (in->domid >= LU_DOMID_LIMIT)
+        return lu_fail(s, -BATON_EINVAL, "domid 0x%x is reserved (limit 0x%x)",
+                       in->domid, LU_DOMID_LIMIT);
+    if (!in->max_vcpus || in->max_vcpus > LU_VCPUS_MAX)
+        return lu_fail(s, -BATON_E2BIG, "domid %u: max_vcpus %u, expected 1 to %u",
+                       in->domid, in->max_vcpus, LU_VCPUS_MAX);
+    if (in->extra_flags & ~LU_DOMAIN_EXTRA_KNOWN)
+        return lu_fail(s, -BATON_EINVAL, "domid %u: extra_flags 0x%x, known 0x%x",
+                       in->domid, in->extra_flags, LU_DOMAIN_EXTRA_KNOWN);
+    if (in->pad)
+        return lu_fail(s, -BATON_EINVAL, "domid %u: LU_DOMAIN_INFO pad 0x%x, expected 0",
+                       in->domid, in->pad);
+    return 0;
+}
+
+static int parse_domain_info(struct parse *ps)
+{
+    struct lu_stream *s = ps->s;
+    struct lu_rec_domain_info in;
+    struct lu_domain *d;
+    int rc;
+
+    rc = close_domain(ps);
+    if (rc)
+        return rc;
+    if (!ps->seen_time)
+        return lu_fail(s, -BATON_EINVAL, "LU_DOMAIN_INFO at offset %zu before LU_TIME, expected LU_TIME first",
+                       ps->off);
+    rc = check_blen(ps, sizeof(in));
+    if (rc)
+        return rc;
+    if (s->nr_domains == LU_DOMAINS_MAX)
+        return lu_fail(s, -BATON_E2BIG, "more than %u domains", LU_DOMAINS_MAX);
+    memcpy(&in, ps->body, sizeof(in));
+    rc = check_domain_info(ps, &in);
+    if (rc)
+        return rc;
+    /* Ascending domids: a duplicate cannot hide anywhere but next door. */
+    if (s->nr_domains && in.domid <= s->domains[s->nr_domains - 1].info.domid)
+        return lu_fail(s, -BATON_EEXIST,
+                       "domid %u after domid %u: domains must come in ascending domid order, once each",
+                       in.domid, s->domains[s->nr_domains - 1].info.domid);
+    d = &s->domains[s->nr_domains++];
+    memset(d, 0, sizeof(*d));
+    d->info = in;
+    d->offset = ps->off;
+    ps->dom = d;
+    ps->seen = 1u << R_INFO;
+    return 0;
+}
+
+static int check_extent(struct parse *ps, const struct lu_extent *e, uint32_t i)
+{
+    struct lu_domain *d = ps->dom;
+
+    if (!e->count || e->count > LU_FRAME_LIMIT ||
+        e->gpfn > LU_FRAME_LIMIT - e->count || e->mfn > LU_FRAME_LIMIT - e->count)
+        return lu_fail(ps->s, -BATON_EOVERFLOW,
+                       "domid %u extent %u: gpfn 0x%llx mfn 0x%llx count 0x%llx, expected count >= 1 and ends below frame 0x%llx",
+                       d->info.domid, i, (unsigned long long)e->gpfn,
+                       (unsigned long long)e->mfn, (unsigned long long)e->count,
+                       (unsigned long long)LU_FRAME_LIMIT);
+    if (e->gpfn < d->p2m_size)
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "domid %u extent %u: gpfn 0x%llx, expected >= 0x%llx (sorted by gpfn, no overlap)",
+                       d->info.domid, i, (unsigned long long)e->gpfn,
+                       (unsigned long long)d->p2m_size);
+    if (!lu_in_ram(ps->r, e->mfn, e->count))
+        return lu_fail(ps->s, -BATON_ERANGE,
+                       "domid %u extent %u: mfn 0x%llx count 0x%llx is not inside RAM",
+                       d->info.domid, i, (unsigned long long)e->mfn,
+                       (unsigned long long)e->count);
+    return 0;
+}
+
+static int parse_memory(struct parse *ps)
+{
+    struct lu_domain *d = ps->dom;
+    struct lu_rec_domain_memory hdr;
+    uint64_t want;
+    int rc;
+
+    if (ps->blen < sizeof(hdr))
+        return check_blen(ps, sizeof(hdr));
+    memcpy(&hdr, ps->body, sizeof(hdr));
+    if (hdr.nr_extents > LU_EXTENTS_MAX)
+        return lu_fail(ps->s, -BATON_E2BIG, "domid %u: %u extents, limit %u",
+                       d->info.domid, hdr.nr_extents, LU_EXTENTS_MAX);
+    if (ps->total_extents + hdr.nr_extents > LU_EXTENTS_TOTAL_MAX)
+        return lu_fail(ps->s, -BATON_E2BIG, "more than %u extents in all", LU_EXTENTS_TOTAL_MAX);
+    want = sizeof(hdr) + (uint64_t)hdr.nr_extents * sizeof(struct lu_extent);
+    rc = check_blen(ps, (uint32_t)want);
+    if (rc)
+        return rc;
+    if (hdr.pad)
+        return lu_fail(ps->s, -BATON_EINVAL, "domid %u: LU_DOMAIN_MEMORY pad 0x%x, expected 0",
+                       d->info.domid, hdr.pad);
+    for (uint32_t i = 0; i < hdr.nr_extents; i++) {
+        struct lu_extent e;
+
+        memcpy(&e, ps->body + sizeof(hdr) + (size_t)i * sizeof(e), sizeof(e));
+        rc = check_extent(ps, &e, i);
+        if (rc)
+            return rc;
+        d->total_pages += e.count;
+        d->p2m_size = e.gpfn + e.count;
+    }
+    d->extents = (const struct lu_extent *)(ps->body + sizeof(hdr));
+    d->nr_extents = hdr.nr_extents;
+    ps->total_extents += hdr.nr_extents;
+    return 0;
+}
+
+/* Version 2: the totals come stated; they must agree with the extents. */
+static __unused int parse_summary(struct parse *ps)
+{
+    struct lu_domain *d = ps->dom;
+    struct lu_rec_domain_summary sum;
+    int rc;
+
+    rc = check_blen(ps, sizeof(sum));
+    if (rc)
+        return rc;
+    memcpy(&sum, ps->body, sizeof(sum));
+    if (sum.total_pages != d->total_pages)
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "domid %u: LU_DOMAIN_SUMMARY total_pages 0x%llx, extents hold 0x%llx",
+                       d->info.domid, (unsigned long long)sum.total_pages,
+                       (unsigned long long)d->total_pages);
+    if (sum.p2m_size < d->p2m_size || sum.p2m_size > LU_FRAME_LIMIT)
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "domid %u: LU_DOMAIN_SUMMARY p2m_size 0x%llx, expected 0x%llx to 0x%llx",
+                       d->info.domid, (unsigned long long)sum.p2m_size,
+                       (unsigned long long)d->p2m_size, (unsigned long long)LU_FRAME_LIMIT);
+    d->p2m_size = sum.p2m_size;
+    return 0;
+}
+
+static int parse_context(struct parse *ps)
+{
+    struct lu_domain *d = ps->dom;
+    unsigned int flags = ps->s->ctx_flags;
+    char err[160];
+    int rc;
+
+    if (ps->r->flags & LU_READ_CONTEXT_FRAMING_ONLY)
+        flags |= DOMCTX_FRAMING_ONLY;
+    rc = domctx_validate(ps->body, ps->blen, d->info.max_vcpus, flags, err, sizeof(err));
+    if (rc)
+        return lu_fail(ps->s, rc, "domid %u LU_DOMAIN_CONTEXT: %s", d->info.domid, err);
+    d->context = ps->body;
+    d->context_len = ps->blen;
+    return 0;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+static const struct rec_kind kinds[] = {
+    { LU_REC_VERSION, GLOBAL, R_INFO, parse_version },
+    { LU_REC_TIME, GLOBAL, R_INFO, parse_time },
+    { LU_REC_DOMAIN_INFO, DOMAIN_OPEN, R_INFO, parse_domain_info },
+    { LU_REC_DOMAIN_MEMORY, DOMAIN, R_MEMORY, parse_memory },
+#if LU_STREAM_VERSION >= 2
+    { LU_REC_DOMAIN_SUMMARY, DOMAIN, R_SUMMARY, parse_summary },
+#endif
+    { LU_REC_DOMAIN_CONTEXT, DOMAIN, R_CONTEXT, parse_context },
+};
+
+static const struct rec_kind *find_kind(uint32_t type)
+{
+    for (unsigned int i = 0; i < ARRAY_SIZE(kinds); i++)
+        if (kinds[i].type == type)
+            return &kinds[i];
+    return NULL;
+}
+
+/* Header, body length and padding of the record at ps->off. */
+static int next_record(struct parse *ps)
+{
+    struct lu_rec_hdr hdr;
+    size_t left = ps->len - ps->off;
+    uint64_t padded;
+
+    if (left < sizeof(hdr))
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "stream ends at offset %zu without END (%zu octets left, a record header needs %zu)",
+                       ps->off, left, sizeof(hdr));
+    memcpy(&hdr, ps->p + ps->off, sizeof(hdr));
+    padded = ALIGN_UP((uint64_t)hdr.body_length, LU_REC_ALIGN);
+    if (padded > left - sizeof(hdr))
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "%s at offset %zu: body_length %u (padded %llu) but %zu octets left",
+                       rlabel(hdr.type).s, ps->off, hdr.body_length,
+                       (unsigned long long)padded, left - sizeof(hdr));
+    ps->type = hdr.type;
+    ps->blen = hdr.body_length;
+    ps->body = ps->p + ps->off + sizeof(hdr);
+    for (uint64_t i = hdr.body_length; i < padded; i++)
+        if (ps->body[i])
+            return lu_fail(ps->s, -BATON_EINVAL,
+                           "%s at offset %zu: padding octet %llu is 0x%02x, expected 0",
+                           rlabel(hdr.type).s, ps->off,
+                           (unsigned long long)(i - hdr.body_length), ps->body[i]);
+    return 0;
+}
+
+static int check_scope(struct parse *ps, const struct rec_kind *k)
+{
+    struct lu_stream *s = ps->s;
+
+    if (k->scope == GLOBAL) {
+        if (ps->dom || s->nr_domains)
+            return lu_fail(s, -BATON_EINVAL,
+                           "%s at offset %zu after domain records, expected global records first",
+                           rlabel(k->type).s, ps->off);
+        if (k->type == LU_REC_VERSION || (k->type == LU_REC_TIME && ps->seen_time))
+            return lu_fail(s, -BATON_EEXIST, "duplicate %s at offset %zu",
+                           rlabel(k->type).s, ps->off);
+        return 0;
+    }
+    if (k->scope == DOMAIN_OPEN)
+        return 0;
+    if (!ps->dom)
+        return lu_fail(s, -BATON_EINVAL, "%s at offset %zu outside a domain, expected LU_DOMAIN_INFO first",
+                       rlabel(k->type).s, ps->off);
+    if (ps->seen & (1u << k->rank))
+        return lu_fail(s, -BATON_EEXIST, "domid %u: duplicate %s at offset %zu",
+                       ps->dom->info.domid, rlabel(k->type).s, ps->off);
+    if (ps->seen >> (k->rank + 1))
+        return lu_fail(s, -BATON_EINVAL,
+                       "domid %u: %s at offset %zu out of order, expected INFO, MEMORY, [SUMMARY,] CONTEXT",
+                       ps->dom->info.domid, rlabel(k->type).s, ps->off);
+    return 0;
+}
+
+static int one_record(struct parse *ps)
+{
+    const struct rec_kind *k = find_kind(ps->type);
+    int rc;
+
+    if (!k) {
+        if (!(ps->type & LU_REC_OPTIONAL))
+            return lu_fail(ps->s, -BATON_EOPNOTSUPP,
+                           "unknown mandatory record %s at offset %zu",
+                           rlabel(ps->type).s, ps->off);
+        ps->s->nr_skipped++;
+        return 0;
+    }
+    rc = check_scope(ps, k);
+    if (rc)
+        return rc;
+    if (k->scope == DOMAIN)
+        ps->seen |= 1u << k->rank;
+    return k->parse(ps);
+}
+
+/* After END: only zeroes up to the end of the last frame. */
+static int finish(struct parse *ps)
+{
+    size_t end = ps->off + sizeof(struct lu_rec_hdr);
+    int rc;
+
+    if (ps->blen)
+        return check_blen(ps, 0);
+    rc = close_domain(ps);
+    if (rc)
+        return rc;
+    if (!ps->seen_time)
+        return lu_fail(ps->s, -BATON_EINVAL, "END at offset %zu: no LU_TIME record, expected one",
+                       ps->off);
+    for (size_t i = end; i < ps->len; i++)
+        if (ps->p[i])
+            return lu_fail(ps->s, -BATON_EINVAL,
+                           "octet at offset %zu after END is 0x%02x, expected 0", i, ps->p[i]);
+    ps->s->stream_len = end;
+    return 0;
+}
+
+int lu_parse_records(const struct lu_reader *r, const void *buf, size_t len,
+                     struct lu_stream *s)
+{
+    struct parse ps = { .r = r, .s = s, .p = buf, .len = len };
+    int rc;
+
+    if (!buf || ((uintptr_t)buf & (LU_REC_ALIGN - 1)))
+        return lu_fail(s, -BATON_EINVAL, "stream at %p, expected an 8-aligned buffer", buf);
+    s->base = buf;
+    s->len = len;
+    for (;;) {
+        rc = next_record(&ps);
+        if (rc)
+            return rc;
+        if (ps.off == 0 && ps.type != LU_REC_VERSION)
+            return lu_fail(s, -BATON_EINVAL, "first record is %s, expected LU_VERSION (0x%08x)",
+                           rlabel(ps.type).s, LU_REC_VERSION);
+        if (ps.type == LU_REC_END)
+            return finish(&ps);
+        rc = ps.off == 0 ? parse_version(&ps) : one_record(&ps);
+        if (rc)
+            return rc;
+        ps.off += sizeof(struct lu_rec_hdr) + ALIGN_UP((size_t)ps.blen, LU_REC_ALIGN);
+    }
+}
