@@ -54,7 +54,7 @@
 #define CONSOLE_WRITE_MAX           4096u
 
 /* set_timer: deadlines at or above this are rejected (-EINVAL). */
-#define SET_TIMER_MAX_NS            (1ull << 63)
+#define SET_TIMER_MAX_NS            (UINT64_C(1) << 63)
 
 /* ------------------------------------------------------------ vcpu_op */
 

@@ -30,21 +30,21 @@
  * pages 4..0xff are reserved for future ABI pages; the kernel is loaded from
  * 1 MiB. The rest of the lower half is unmapped except the grant window.
  */
-#define PV_START_INFO_GPA       0x1000ull
-#define PV_SHARED_INFO_GPA      0x2000ull
-#define PV_CONSOLE_RING_GPA     0x3000ull
-#define PV_RESERVED_START_GPA   0x4000ull
-#define PV_KERNEL_BASE          0x100000ull     /* first gpa a kernel may use */
+#define PV_START_INFO_GPA       UINT64_C(0x1000)
+#define PV_SHARED_INFO_GPA      UINT64_C(0x2000)
+#define PV_CONSOLE_RING_GPA     UINT64_C(0x3000)
+#define PV_RESERVED_START_GPA   UINT64_C(0x4000)
+#define PV_KERNEL_BASE          UINT64_C(0x100000)     /* first gpa a kernel may use */
 #define PV_KERNEL_FIRST_PFN     (PV_KERNEL_BASE >> PV_PAGE_SHIFT)
-#define PV_MIN_MEM_SIZE         0x200000ull     /* 2 MiB: a kernel page and more */
+#define PV_MIN_MEM_SIZE         UINT64_C(0x200000)     /* 2 MiB: a kernel page and more */
 
 /* Foreign pages mapped by GNTTABOP_map appear at these addresses. */
-#define GNT_WINDOW_BASE         0x0000700000000000ull
+#define GNT_WINDOW_BASE         UINT64_C(0x0000700000000000)
 #define GNT_WINDOW_SLOTS        64u
 #define GNT_WINDOW_ADDR(slot)   (GNT_WINDOW_BASE + (uint64_t)(slot) * PV_PAGE_SIZE)
 
 /* The lower canonical half ends here; the hypervisor owns the upper half. */
-#define PV_USER_TOP             0x0000800000000000ull
+#define PV_USER_TOP             UINT64_C(0x0000800000000000)
 
 /* Limits the shared info page is sized for. */
 #define MAX_VIRT_CPUS           4u
@@ -54,7 +54,7 @@
 /* -------------------------------------------------------------- start info */
 
 /* "BatonPV1" read as a little-endian u64. */
-#define START_INFO_MAGIC        0x3156506e6f746142ull
+#define START_INFO_MAGIC        UINT64_C(0x3156506e6f746142)
 
 /* start_info.flags */
 #define SIF_PRIVILEGED          (1u << 0)   /* domain 0: may use control_op */
@@ -187,8 +187,8 @@ struct upcall_frame {
 #define UPCALL_RED_ZONE         128u    /* bytes below rsp left untouched */
 #define UPCALL_FRAME_ALIGN      16u
 /* rflags bits upcall_return takes from the frame: CF PF AF ZF SF DF OF. */
-#define UPCALL_RFLAGS_GUEST     0x0cd5ull
-#define RFLAGS_IF               0x0200ull
+#define UPCALL_RFLAGS_GUEST     UINT64_C(0x0cd5)
+#define RFLAGS_IF               UINT64_C(0x0200)
 
 /* ------------------------------------------------------------ layout checks */
 
