@@ -1,2 +1,3 @@
 hv-y += common/lib.o common/printk.o common/cmdline.o common/memmap.o common/bootmem.o \
-	common/page_alloc.o common/vmap.o common/time_scale.o common/version.o
+	common/page_alloc.o common/vmap.o common/time_scale.o common/version.o \
+	common/domain.o common/domain_build.o common/elf.o common/guest_access.o common/sched.o

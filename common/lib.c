@@ -5,13 +5,12 @@
  */
 #include <baton/lib.h>
 
+/* rep movsb/stosb: fast on every CPU we run on, and short. */
 void *memcpy(void *dst, const void *src, size_t n)
 {
-    uint8_t *d = dst;
-    const uint8_t *s = src;
+    void *d = dst;
 
-    while (n--)
-        *d++ = *s++;
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
     return dst;
 }
 
@@ -29,10 +28,9 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-    uint8_t *d = dst;
+    void *d = dst;
 
-    while (n--)
-        *d++ = (uint8_t)c;
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
     return dst;
 }
 

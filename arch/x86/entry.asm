@@ -79,3 +79,58 @@ trap_stubs:
     STUB_ADDR v
 %assign v v + 1
 %endrep
+
+; ---------------------------------------------------------------- syscall
+; Hypercall entry. The CPU leaves: rcx = guest rip, r11 = guest rflags,
+; rsp = guest rsp (untouched), interrupts off (SFMASK clears IF). We switch
+; to the running vCPU's hypervisor stack and build the same frame an
+; interrupt from ring 3 would, marked VECTOR_HYPERCALL, so one exit path
+; (trap_return, iretq) serves both. iretq also avoids sysret's trap on a
+; non-canonical rip.
+
+section .text
+global syscall_entry
+global switch_stacks
+global vcpu_start_trampoline
+extern pv_kstack_top
+extern pv_guest_rsp_scratch
+
+GUEST_CS equ 0x23
+GUEST_SS equ 0x1b
+VECTOR_HYPERCALL equ 0x100
+
+syscall_entry:
+    mov     [rel pv_guest_rsp_scratch], rsp
+    mov     rsp, [rel pv_kstack_top]
+    push    GUEST_SS
+    push    qword [rel pv_guest_rsp_scratch]
+    push    r11
+    push    GUEST_CS
+    push    rcx
+    push    0                           ; error code
+    push    VECTOR_HYPERCALL
+    jmp     trap_common
+
+; switch_stacks(u64 *save_rsp [rdi], u64 new_rsp [rsi]): save the callee-saved
+; registers on this stack, park it, and resume the one at new_rsp.
+switch_stacks:
+    push    rbp
+    push    rbx
+    push    r12
+    push    r13
+    push    r14
+    push    r15
+    mov     [rdi], rsp
+    mov     rsp, rsi
+    pop     r15
+    pop     r14
+    pop     r13
+    pop     r12
+    pop     rbx
+    pop     rbp
+    ret
+
+; A new vCPU's first switch_stacks "returns" here, with rsp at the initial
+; guest frame (struct cpu_user_regs) at the top of its stack.
+vcpu_start_trampoline:
+    jmp     trap_return

@@ -8,6 +8,8 @@
 #include <asm/regs.h>
 #include <baton/bootinfo.h>
 #include <baton/cmdline.h>
+#include <baton/domain_build.h>
+#include <baton/sched.h>
 #include <baton/console.h>
 #include <baton/lib.h>
 #include <baton/memory.h>
@@ -19,6 +21,7 @@
 #define TICKS_TO_CONFIRM 10
 
 void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base);
+void pv_init(void);
 
 static struct boot_info boot_info;
 static struct boot_options boot_opts;
@@ -81,7 +84,11 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     apic_init();
     confirm_timer();
 
+    irq_disable();
+    pv_init();
+    sched_init();
+    build_boot_domains(&boot_info);
+
     pr_info("Baton: boot complete\n");
-    for (;;)
-        halt();
+    idle_loop();
 }

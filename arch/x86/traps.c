@@ -60,13 +60,7 @@ static const char *const exception_names[32] = {
     "VMM communication", "security", "reserved",
 };
 
-static void (*guest_trap_hook)(struct cpu_user_regs *regs);
 static void (*irq_handlers[256])(struct cpu_user_regs *regs);
-
-void traps_set_guest_hook(void (*hook)(struct cpu_user_regs *regs))
-{
-    guest_trap_hook = hook;
-}
 
 void traps_set_irq_handler(unsigned int vector, void (*fn)(struct cpu_user_regs *regs))
 {
@@ -190,23 +184,30 @@ void show_registers(const struct cpu_user_regs *r)
         show_backtrace(r->rbp);
 }
 
-void do_trap(struct cpu_user_regs *regs)
+static void hypervisor_exception(struct cpu_user_regs *regs, unsigned int v)
 {
-    unsigned int v = (unsigned int)regs->vector;
-
-    if (v >= 32) {
-        if (irq_handlers[v])
-            irq_handlers[v](regs);
-        else if (v != VECTOR_SPURIOUS)
-            pr_warn("traps: unexpected interrupt vector %u\n", v);
-        return;
-    }
-    if (regs_from_guest(regs) && guest_trap_hook) {
-        guest_trap_hook(regs);
-        return;
-    }
     printk(LOG_EMERG, "FATAL hypervisor exception: %s\n", exception_name(v));
     show_registers(regs);
     panic("exception %u (%s) in the hypervisor at 0x%llx", v, exception_name(v),
           (unsigned long long)regs->rip);
+}
+
+void do_trap(struct cpu_user_regs *regs)
+{
+    unsigned int v = (unsigned int)regs->vector;
+
+    if (v == VECTOR_HYPERCALL) {
+        pv_hypercall(regs);
+    } else if (v >= 32) {
+        if (v < 256 && irq_handlers[v])
+            irq_handlers[v](regs);
+        else if (v != VECTOR_SPURIOUS)
+            pr_warn("traps: unexpected interrupt vector %u\n", v);
+    } else if (regs_from_guest(regs)) {
+        pv_guest_exception(regs);
+    } else {
+        hypervisor_exception(regs, v);
+    }
+    if (regs_from_guest(regs))
+        pv_exit_to_guest(regs);
 }

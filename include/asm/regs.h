@@ -21,6 +21,7 @@ _Static_assert(sizeof(struct cpu_user_regs) == 22 * 8, "frame layout is shared w
 
 #define VECTOR_APIC_TIMER 0xf0
 #define VECTOR_SPURIOUS   0xff
+#define VECTOR_HYPERCALL  0x100  /* not an IDT vector: syscall_entry's mark */
 
 static inline bool regs_from_guest(const struct cpu_user_regs *r)
 {
@@ -30,6 +31,12 @@ static inline bool regs_from_guest(const struct cpu_user_regs *r)
 void traps_init(void);
 void show_registers(const struct cpu_user_regs *regs);
 void do_trap(struct cpu_user_regs *regs);
+
+/* arch/x86/pv.c: the guest side of the trap path */
+void pv_hypercall(struct cpu_user_regs *regs);
+void pv_guest_exception(struct cpu_user_regs *regs);
+/* Last work before returning to ring 3: scheduling, upcall delivery. */
+void pv_exit_to_guest(struct cpu_user_regs *regs);
 
 
 #endif

@@ -32,6 +32,6 @@ uint64_t apic_timer_ticks(void);
 struct cpu_user_regs;
 /* Called from every timer interrupt (the scheduler's tick). */
 void apic_set_tick_hook(void (*hook)(struct cpu_user_regs *regs));
-#define TIMER_HZ 100
+#define TIMER_HZ 1000
 
 #endif

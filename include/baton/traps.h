@@ -4,8 +4,6 @@
 
 #include <asm/regs.h>
 
-/* Exceptions taken in ring 3 go to hook (the domain layer) instead of panicking. */
-void traps_set_guest_hook(void (*hook)(struct cpu_user_regs *regs));
 void traps_set_irq_handler(unsigned int vector, void (*fn)(struct cpu_user_regs *regs));
 void tss_set_rsp0(uint64_t rsp0);
 const char *exception_name(unsigned int vector);

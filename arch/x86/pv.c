@@ -1,0 +1,302 @@
+/*
+ * The x86 side of PV guests: syscall entry setup, vCPU stacks and context
+ * switch, upcall delivery on the way back to ring 3, the hypercall table,
+ * guest exceptions, and the grant window in a domain's page tables.
+ */
+#include <asm/io.h>
+#include <asm/page.h>
+#include <asm/regs.h>
+#include <baton/domain.h>
+#include <baton/errno.h>
+#include <baton/lib.h>
+#include <baton/memory.h>
+#include <baton/mm.h>
+#include <baton/printk.h>
+#include <baton/sched.h>
+#include <baton/traps.h>
+#include <public/hypercall.h>
+
+#define KSTACK_ORDER  2
+#define KSTACK_SIZE   (PAGE_SIZE << KSTACK_ORDER)
+
+#define MSR_EFER      0xc0000080
+#define MSR_STAR      0xc0000081
+#define MSR_LSTAR     0xc0000082
+#define MSR_SFMASK    0xc0000084
+#define EFER_SCE      (1ULL << 0)
+#define RFLAGS_TF     (1ULL << 8)
+#define RFLAGS_DF     (1ULL << 10)
+#define RFLAGS_NT     (1ULL << 14)
+#define RFLAGS_AC     (1ULL << 18)
+#define RFLAGS_FIXED  (1ULL << 1)
+
+extern void syscall_entry(void);
+extern void vcpu_start_trampoline(void);
+void switch_stacks(uint64_t *save_rsp, uint64_t new_rsp);
+
+/* Read by syscall_entry: the running vCPU's stack top, and a spill slot. */
+uint64_t pv_kstack_top;
+uint64_t pv_guest_rsp_scratch;
+
+void pv_init(void);
+int arch_vcpu_create(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t rdi);
+
+void pv_init(void)
+{
+    wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
+    /* syscall: CS 0x08 SS 0x10; sysret bases at 0x10 (user SS 0x1b, CS 0x23) */
+    wrmsr(MSR_STAR, (0x10ULL << 48) | ((uint64_t)GDT_HV_CS << 32));
+    wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
+    /* the hypervisor runs with interrupts off and a sane flags register */
+    wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
+}
+
+static uint64_t kstack_top(const struct vcpu *v)
+{
+    return (uint64_t)(uintptr_t)v->arch.kstack + KSTACK_SIZE;
+}
+
+/* The guest frame of v: always at the top of its hypervisor stack. */
+static struct cpu_user_regs *guest_regs(const struct vcpu *v)
+{
+    return (struct cpu_user_regs *)(uintptr_t)kstack_top(v) - 1;
+}
+
+int arch_vcpu_create(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t rdi)
+{
+    pfn_t pfn = page_alloc(KSTACK_ORDER);
+    struct cpu_user_regs *regs;
+    uint64_t *sp;
+
+    if (pfn == INVALID_PFN)
+        return -BATON_ENOMEM;
+    v->arch.kstack = phys_to_virt(pfn << PAGE_SHIFT);
+    regs = guest_regs(v);
+    memset(regs, 0, sizeof(*regs));
+    regs->rip = entry;
+    regs->cs = GDT_USER_CS;
+    regs->rflags = RFLAGS_IF | RFLAGS_FIXED;
+    regs->rsp = rsp;
+    regs->ss = GDT_USER_DS;
+    regs->rdi = rdi;
+    /* what switch_stacks pops: six callee-saved registers and a return address */
+    sp = (uint64_t *)regs;
+    *--sp = (uint64_t)(uintptr_t)vcpu_start_trampoline;
+    for (unsigned int i = 0; i < 6; i++)
+        *--sp = 0;
+    v->arch.ksp = (uint64_t)(uintptr_t)sp;
+    return 0;
+}
+
+void arch_context_switch(struct vcpu *prev, struct vcpu *next)
+{
+    if (is_idle_vcpu(next)) {
+        write_cr3(idle_pt_root);
+    } else {
+        pv_kstack_top = kstack_top(next);
+        tss_set_rsp0(pv_kstack_top);
+        write_cr3(next->domain->pt_root);
+    }
+    switch_stacks(&prev->arch.ksp, next->arch.ksp);
+}
+
+/* ---------------------------------------------------------------- upcalls */
+
+static struct upcall_frame frame_from_regs(const struct cpu_user_regs *r)
+{
+    return (struct upcall_frame){
+        .rax = r->rax, .rbx = r->rbx, .rcx = r->rcx, .rdx = r->rdx,
+        .rsi = r->rsi, .rdi = r->rdi, .rbp = r->rbp, .rsp = r->rsp,
+        .r8 = r->r8, .r9 = r->r9, .r10 = r->r10, .r11 = r->r11,
+        .r12 = r->r12, .r13 = r->r13, .r14 = r->r14, .r15 = r->r15,
+        .rip = r->rip, .rflags = r->rflags,
+    };
+}
+
+static void regs_from_frame(struct cpu_user_regs *r, const struct upcall_frame *f)
+{
+    r->rax = f->rax; r->rbx = f->rbx; r->rcx = f->rcx; r->rdx = f->rdx;
+    r->rsi = f->rsi; r->rdi = f->rdi; r->rbp = f->rbp; r->rsp = f->rsp;
+    r->r8 = f->r8; r->r9 = f->r9; r->r10 = f->r10; r->r11 = f->r11;
+    r->r12 = f->r12; r->r13 = f->r13; r->r14 = f->r14; r->r15 = f->r15;
+    r->rip = f->rip;
+    /* the guest chooses arithmetic flags only: IF stays on, IOPL stays 0 */
+    r->rflags = (f->rflags & UPCALL_RFLAGS_GUEST) | RFLAGS_IF | RFLAGS_FIXED;
+    r->cs = GDT_USER_CS;
+    r->ss = GDT_USER_DS;
+}
+
+/* Enter the guest's upcall entry if an event waits and upcalls are unmasked.
+ * False when the frame could not be written (the domain is crashed). */
+static bool deliver_upcall(struct vcpu *v, struct cpu_user_regs *regs)
+{
+    struct domain *d = v->domain;
+    struct vcpu_info *vi = &d->shared_info->vcpu_info[v->id];
+    struct upcall_frame f;
+    uint64_t fa;
+
+    if (!v->upcall_entry || !__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) ||
+        __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_SEQ_CST))
+        return true;
+    f = frame_from_regs(regs);
+    fa = ALIGN_DOWN(regs->rsp - UPCALL_RED_ZONE - sizeof(f), UPCALL_FRAME_ALIGN);
+    if (regs->rsp < UPCALL_RED_ZONE + sizeof(f) + PV_PAGE_SIZE ||
+        copy_to_guest(d, fa, &f, sizeof(f))) {
+        pr_err("d%u: upcall frame below rsp 0x%llx is not guest memory\n", d->domid,
+               (unsigned long long)regs->rsp);
+        domain_crash(d, "bad stack for an upcall");
+        return false;
+    }
+    __atomic_store_n(&vi->evtchn_upcall_mask, 1, __ATOMIC_SEQ_CST);
+    regs->rip = v->upcall_entry;
+    regs->rdi = fa;
+    regs->rsp = fa - 8;
+    regs->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
+    return true;
+}
+
+static long do_upcall_return(struct vcpu *v, struct cpu_user_regs *regs, uint64_t frame_gva)
+{
+    struct upcall_frame f;
+
+    if (copy_from_guest(v->domain, &f, frame_gva, sizeof(f)))
+        return -BATON_EFAULT;
+    if (f.rip >= PV_USER_TOP || f.rsp >= PV_USER_TOP)
+        return -BATON_EINVAL;
+    regs_from_frame(regs, &f);
+    __atomic_store_n(&v->domain->shared_info->vcpu_info[v->id].evtchn_upcall_mask, 0,
+                     __ATOMIC_SEQ_CST);
+    return 0;
+}
+
+void pv_exit_to_guest(struct cpu_user_regs *regs)
+{
+    for (;;) {
+        struct vcpu *v = current;
+        bool runnable = v->state == VCPU_RUNNABLE && v->domain->state == DOMAIN_ALIVE &&
+                        v->domain->pause_count == 0;
+        if (need_resched || !runnable) {
+            schedule();
+            continue;
+        }
+        if (deliver_upcall(v, regs))
+            return;
+    }
+}
+
+/* ---------------------------------------------------------------- hypercalls */
+
+static long do_set_timer(struct vcpu *v, uint64_t abs_ns)
+{
+    if (abs_ns >= SET_TIMER_MAX_NS)
+        return -BATON_EINVAL;
+    v->timer_deadline = abs_ns ? MAX(v->domain->time_base_ns + abs_ns, 1) : 0;
+    return 0;
+}
+
+static long do_vcpu_op(struct domain *d, uint32_t cmd, uint32_t vcpuid, uint64_t arg)
+{
+    struct vcpu_register_upcall reg;
+
+    if (vcpuid >= d->nr_vcpus)
+        return -BATON_EINVAL;
+    switch (cmd) {
+    case VCPUOP_register_upcall:
+        if (copy_from_guest(d, &reg, arg, sizeof(reg)))
+            return -BATON_EFAULT;
+        if (reg.reserved || (reg.entry && (reg.entry < PV_KERNEL_BASE || reg.entry >= d->mem_size)))
+            return -BATON_EINVAL;
+        d->vcpus[vcpuid].upcall_entry = reg.entry;
+        return 0;
+    default:
+        return -BATON_ENOSYS;
+    }
+}
+
+static long do_shutdown(struct domain *d, uint32_t reason)
+{
+    if (reason >= NR_SHUTDOWN_REASONS)
+        return -BATON_EINVAL;
+    domain_shutdown(d, reason);
+    return 0;
+}
+
+void pv_hypercall(struct cpu_user_regs *regs)
+{
+    struct vcpu *v = current;
+    struct domain *d = v->domain;
+    long rc;
+
+    switch (regs->rax) {
+    case HYPERCALL_console_write:
+        rc = do_console_write(d, regs->rdi, regs->rsi);
+        break;
+    case HYPERCALL_sched_yield:
+        sched_yield();
+        rc = 0;
+        break;
+    case HYPERCALL_sched_block:
+        vcpu_block(v);
+        rc = 0;
+        break;
+    case HYPERCALL_set_timer:
+        rc = do_set_timer(v, regs->rdi);
+        break;
+    case HYPERCALL_event_channel_op:
+        rc = do_event_channel_op(d, v, (uint32_t)regs->rdi, regs->rsi);
+        break;
+    case HYPERCALL_grant_table_op:
+        rc = do_grant_table_op(d, (uint32_t)regs->rdi, regs->rsi);
+        break;
+    case HYPERCALL_vcpu_op:
+        rc = do_vcpu_op(d, (uint32_t)regs->rdi, (uint32_t)regs->rsi, regs->rdx);
+        break;
+    case HYPERCALL_domain_shutdown:
+        rc = do_shutdown(d, (uint32_t)regs->rdi);
+        break;
+    case HYPERCALL_upcall_return:
+        rc = do_upcall_return(v, regs, regs->rdi);
+        if (rc == 0)
+            return;         /* every register now holds the interrupted context */
+        break;
+    case HYPERCALL_control_op:
+        rc = d->privileged ? -BATON_ENOSYS : -BATON_EPERM;
+        break;
+    default:
+        rc = -BATON_ENOSYS;
+        break;
+    }
+    regs->rax = (uint64_t)rc;
+}
+
+/* ---------------------------------------------------------------- faults */
+
+void pv_guest_exception(struct cpu_user_regs *regs)
+{
+    struct domain *d = current->domain;
+    unsigned int v = (unsigned int)regs->vector;
+
+    pr_err("d%u: %s (vector %u, error 0x%llx) at rip 0x%llx, cr2 0x%llx\n", d->domid,
+           exception_name(v), v, (unsigned long long)regs->error_code,
+           (unsigned long long)regs->rip, (unsigned long long)read_cr2());
+    show_registers(regs);
+    domain_crash(d, exception_name(v));
+}
+
+/* ---------------------------------------------------------------- grant window */
+
+int guest_map_window(struct domain *d, unsigned int slot, uint64_t mfn, bool readonly)
+{
+    uint64_t flags = PTE_P | PTE_US | PTE_NX | (readonly ? 0 : PTE_RW);
+
+    if (slot >= GNT_WINDOW_SLOTS)
+        return -BATON_EINVAL;
+    return map_range(d->pt_root, GNT_WINDOW_ADDR(slot), mfn << PAGE_SHIFT, PAGE_SIZE, flags,
+                     false, alloc_pt_page);
+}
+
+void guest_unmap_window(struct domain *d, unsigned int slot)
+{
+    if (slot < GNT_WINDOW_SLOTS)
+        unmap_range(d->pt_root, GNT_WINDOW_ADDR(slot), PAGE_SIZE);
+}

@@ -1,0 +1,177 @@
+/*
+ * Round-robin scheduler for one CPU. Runnable vCPUs wait in a FIFO; the
+ * running one goes to its tail when its slice ends or it yields. The
+ * hypervisor itself is not preemptible: it runs with interrupts off, so a
+ * switch only happens in schedule(), called on the way back to a guest or
+ * from the idle loop.
+ */
+#include <asm/io.h>
+#include <baton/domain.h>
+#include <baton/printk.h>
+#include <baton/sched.h>
+#include <baton/time.h>
+#include <asm/regs.h>
+
+struct vcpu idle_vcpu;
+struct vcpu *current = &idle_vcpu;
+bool need_resched;
+
+static struct vcpu *runq_head, *runq_tail;
+static unsigned int slice_left = SLICE_TICKS;
+
+bool is_idle_vcpu(const struct vcpu *v)
+{
+    return v == &idle_vcpu;
+}
+
+static void runq_push(struct vcpu *v)
+{
+    if (v->on_runq || is_idle_vcpu(v))
+        return;
+    v->on_runq = true;
+    v->runq_next = NULL;
+    if (runq_tail)
+        runq_tail->runq_next = v;
+    else
+        runq_head = v;
+    runq_tail = v;
+}
+
+static struct vcpu *runq_pop(void)
+{
+    struct vcpu *v = runq_head;
+
+    if (!v)
+        return NULL;
+    runq_head = v->runq_next;
+    if (!runq_head)
+        runq_tail = NULL;
+    v->on_runq = false;
+    return v;
+}
+
+static bool can_run(const struct vcpu *v)
+{
+    return v->state == VCPU_RUNNABLE && v->domain->state == DOMAIN_ALIVE &&
+           v->domain->pause_count == 0;
+}
+
+/* Next vCPU to run: the first runnable one queued; the rest stay queued. */
+static struct vcpu *pick_next(void)
+{
+    struct vcpu *v;
+
+    while ((v = runq_pop()) != NULL)
+        if (can_run(v))
+            return v;
+    return &idle_vcpu;
+}
+
+void schedule(void)
+{
+    struct vcpu *prev = current, *next;
+
+    need_resched = false;
+    if (!is_idle_vcpu(prev) && can_run(prev))
+        runq_push(prev);
+    next = pick_next();
+    slice_left = SLICE_TICKS;
+    if (next == prev)
+        return;
+    current = next;
+    arch_context_switch(prev, next);
+}
+
+void sched_yield(void)
+{
+    need_resched = true;
+}
+
+void sched_add_vcpu(struct vcpu *v)
+{
+    v->state = VCPU_RUNNABLE;
+    runq_push(v);
+}
+
+void vcpu_wake(struct vcpu *v)
+{
+    if (v->state != VCPU_BLOCKED)
+        return;
+    v->state = VCPU_RUNNABLE;
+    runq_push(v);
+    if (is_idle_vcpu(current))
+        need_resched = true;
+}
+
+void vcpu_block(struct vcpu *v)
+{
+    const struct vcpu_info *vi = &v->domain->shared_info->vcpu_info[v->id];
+
+    /* an event that is already pending ends the block at once */
+    if (__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+        return;
+    v->state = VCPU_BLOCKED;
+    need_resched = true;
+}
+
+void domain_pause(struct domain *d)
+{
+    d->pause_count++;
+    if (current->domain == d)
+        need_resched = true;
+}
+
+void domain_unpause(struct domain *d)
+{
+    BUG_ON(d->pause_count == 0);
+    if (--d->pause_count)
+        return;
+    for (unsigned int i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i].state == VCPU_RUNNABLE && &d->vcpus[i] != current)
+            runq_push(&d->vcpus[i]);
+    if (is_idle_vcpu(current))
+        need_resched = true;
+}
+
+/* Every tick: expired guest timers fire VIRQ_TIMER; the slice runs down. */
+static void sched_tick(struct cpu_user_regs *regs)
+{
+    uint64_t now = now_ns();
+
+    (void)regs;
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
+        struct domain *d = domain_slot(i);
+        if (d->state != DOMAIN_ALIVE)
+            continue;
+        for (unsigned int j = 0; j < d->nr_vcpus; j++) {
+            struct vcpu *v = &d->vcpus[j];
+            if (v->timer_deadline && v->timer_deadline <= now) {
+                v->timer_deadline = 0;
+                send_virq(v, VIRQ_TIMER);
+                vcpu_wake(v);
+            }
+        }
+    }
+    if (slice_left && --slice_left == 0 && runq_head)
+        need_resched = true;
+}
+
+void sched_init(void)
+{
+    idle_vcpu.state = VCPU_RUNNABLE;
+    current = &idle_vcpu;
+    apic_set_tick_hook(sched_tick);
+}
+
+void idle_loop(void)
+{
+    for (;;) {
+        irq_disable();
+        if (need_resched || runq_head) {
+            schedule();
+            continue;
+        }
+        /* sti takes effect after hlt starts: no wake-up is lost in between */
+        __asm__ volatile("sti; hlt" : : : "memory");
+    }
+}
