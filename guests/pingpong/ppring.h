@@ -11,6 +11,7 @@
 #define GUEST_PPRING_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define PP_MAGIC        0x474e5050u     /* "PPNG" */
@@ -49,6 +50,12 @@ struct pp_page {
 };
 
 _Static_assert(sizeof(struct pp_page) <= 4096, "pingpong page fits a page");
+_Static_assert(sizeof(struct pp_ring) == 0x280, "pp_ring size (docs/specs/pv-abi.md)");
+_Static_assert(offsetof(struct pp_ring, cons) == 0x40, "pp_ring.cons");
+_Static_assert(offsetof(struct pp_ring, msg) == 0x80, "pp_ring.msg");
+_Static_assert(offsetof(struct pp_page, back_connected) == 0x10, "pp_page.back_connected");
+_Static_assert(offsetof(struct pp_page, req) == 0x40, "pp_page.req");
+_Static_assert(offsetof(struct pp_page, rsp) == 0x2c0, "pp_page.rsp");
 
 /* Sequence checker: expects 1, 2, 3, ... */
 struct pp_seq {
