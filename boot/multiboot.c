@@ -187,7 +187,7 @@ static void mb2_parse_mmap(struct boot_info *bi, const uint8_t *tag, uint32_t si
                 entry_size, sizeof(struct mb2_mmap_entry));
         return;
     }
-    for (off = 16; off + entry_size <= size; off += entry_size) {
+    for (off = 16; (uint64_t)off + entry_size <= size; off += entry_size) {
         struct mb2_mmap_entry e;
         memcpy(&e, tag + off, sizeof(e));
         add_mem(bi, e.addr, e.len, e.type);

@@ -111,7 +111,8 @@ bool bootmem_is_free(paddr_t start, paddr_t end)
 
 paddr_t bootmem_alloc(uint64_t size, uint64_t align, paddr_t limit)
 {
-    if (size == 0 || align < PAGE_SIZE || (align & (align - 1)))
+    if (size == 0 || size > UINT64_MAX - (PAGE_SIZE - 1) || align < PAGE_SIZE ||
+        (align & (align - 1)))
         return INVALID_PADDR;
     size = ALIGN_UP(size, PAGE_SIZE);
     for (unsigned int i = nr_ranges; i-- > 0;) {

@@ -127,13 +127,13 @@ int parse_size(const char *s, size_t len, uint64_t *out)
     return 0;
 }
 
-int parse_liveupdate(const char *s, size_t len, struct liveupdate_opt *lu)
+int parse_liveupdate(const char *s, size_t len, struct liveupdate_opt *out)
 {
+    struct liveupdate_opt parsed = { 0 }, *lu = &parsed;
     const char *at = memchr(s, '@', len);
     size_t size_len = at ? (size_t)(at - s) : len;
     int rc;
 
-    *lu = (struct liveupdate_opt){ 0 };
     rc = parse_size(s, size_len, &lu->size);
     if (rc) {
         pr_err("cmdline: liveupdate=%.*s: bad size '%.*s' (want a number with K, M or G)\n",
@@ -155,6 +155,7 @@ int parse_liveupdate(const char *s, size_t len, struct liveupdate_opt *lu)
         lu->has_addr = true;
     }
     lu->present = true;
+    *out = parsed;     /* only a good value replaces an earlier one */
     return 0;
 }
 

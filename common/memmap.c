@@ -88,8 +88,10 @@ unsigned int memmap_sanitize(const struct mem_range *in, unsigned int n,
     uint64_t points[2 * BOOT_MEM_MAX];
     unsigned int np = 0, count = 0;
 
-    if (n > BOOT_MEM_MAX)
+    if (n > BOOT_MEM_MAX) {
+        pr_warn("memmap: %u ranges, only the first %d are used\n", n, BOOT_MEM_MAX);
         n = BOOT_MEM_MAX;
+    }
     for (unsigned int i = 0; i < n; i++) {
         if (in[i].size == 0)
             continue;

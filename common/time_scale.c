@@ -7,6 +7,8 @@ void time_scale_from_hz(struct time_scale *ts, uint64_t hz)
 {
     int shift = 0;
 
+    if (hz == 0)
+        hz = 1;         /* callers check; this only keeps the loops finite */
     /*
      * Normalise the rate into (1e9, 2e9] ticks per second by halving or
      * doubling it; the fraction 1e9/rate is then in [0.5, 1) and fits a

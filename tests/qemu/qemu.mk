@@ -1,1 +1,2 @@
 qemu-tests += boot
+qemu-tests += domains

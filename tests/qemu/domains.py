@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Domain tests: the standard workloads run together; bad guests die alone."""
+import os
+import re
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from baton_qemu import Machine, TestFailure, build_dir_from_args, run_tests  # noqa: E402
+from domain_sets import STANDARD, modules  # noqa: E402
+
+BOOTED = r"^\(HV\) Baton: boot complete$"
+FAILS = (r"MEMCHECK FAIL", r"PINGPONG FAIL", r"crashed", r"BADCALL UNEXPECTED", r"SURVIVED")
+
+
+def boot(build, domain_set, name, mem="512M", extra_modules=()):
+    return Machine(kernel=os.path.join(build, "baton.elf"), append="console=com1",
+                   modules=modules(build, domain_set) + list(extra_modules), mem=mem, name=name)
+
+
+def count(m, pattern):
+    return len(re.findall(pattern, m.text(), re.M))
+
+
+def last_int(m, pattern):
+    found = re.findall(pattern, m.text(), re.M)
+    return int(found[-1]) if found else -1
+
+
+def check_progress(m, seconds):
+    """Every workload's counter moves over `seconds` of run time."""
+    counters = [("heartbeat", r"^\(d1\) heartbeat (\d+)"),
+                ("memcheck", r"^\(d2\) memcheck: pass (\d+) ok"),
+                ("pingpong", r"^\(d3\) pingpong: (\d+) round trips")]
+    before = {n: last_int(m, p) for n, p in counters}
+    start = len(m.text())
+    m.wait_for(r"^\(d1\) heartbeat \d+", 30, start=start)
+    # wait for the slowest counter to move, bounded by `seconds`
+    for n, p in counters:
+        m.wait_for(p, seconds, start=start)
+    after = {n: last_int(m, p) for n, p in counters}
+    for n in before:
+        if after[n] <= before[n]:
+            raise TestFailure("%s did not advance (%d -> %d)" % (n, before[n], after[n]))
+    return before, after
+
+
+def test_standard_domains(build):
+    with boot(build, STANDARD, "standard") as m:
+        m.wait_for(BOOTED, 60)
+        for domid, name in enumerate(["dom0", "heartbeat", "memcheck", "ping", "pong"]):
+            m.wait_for(r"^\(HV\) d%d '%s': \d+ MiB in \d+ extent" % (domid, name))
+        m.wait_for(r"^\(HV\) d0 'dom0': .*privileged")
+        m.wait_for(r"^\(d0\) dom0: up", 30)
+        m.wait_for(r"^\(d2\) memcheck: filled 16\d{3} pages", 60)
+        m.wait_for(r"^\(d3\) pingpong: connected", 30)
+        m.wait_for(r"^\(d4\) pingpong: connected", 30)
+        before, after = check_progress(m, 30)
+        print("progress: %s -> %s" % (before, after))
+        if count(m, r"^\(d1\) heartbeat \d+") < 4:
+            raise TestFailure("fewer than 4 heartbeats")
+        m.assert_absent(*FAILS)
+
+
+def test_isolation(build):
+    bad = STANDARD[:3] + [
+        ("badmem", 'name=badmem mem=4M cmdline="target=end op=write"'),
+        ("badpriv", 'name=badpriv mem=4M cmdline="op=cli"'),
+        ("badcall", 'name=badcall mem=4M'),
+        ("badmem", 'name=badnull mem=4M cmdline="target=null op=read"'),
+        ("badpriv", 'name=badcr3 mem=4M cmdline="op=cr3"'),
+        ("badpriv", 'name=badio mem=4M cmdline="op=in"'),
+    ]
+    with boot(build, bad, "isolation") as m:
+        m.wait_for(BOOTED, 60)
+        for domid, name in [(3, "badmem"), (4, "badpriv"), (6, "badnull"), (7, "badcr3"), (8, "badio")]:
+            m.wait_for(r"^\(HV\) d%d '%s' crashed: " % (domid, name), 30, fail_on=("PANIC",))
+        m.wait_for(r"^\(d5\) BADCALL DONE ok=\d+ mismatch=0 unexpected=0", 60, fail_on=("PANIC",))
+        oks = count(m, r"^\(d5\) BADCALL OK ")
+        if oks < 20:
+            raise TestFailure("only %d garbage hypercalls checked" % oks)
+        # the others keep running after the crashes
+        start = len(m.text())
+        m.wait_for(r"^\(d1\) heartbeat \d+", 10, start=start, fail_on=("PANIC",))
+        m.wait_for(r"^\(d2\) memcheck: pass \d+ ok", 20, start=start, fail_on=("PANIC",))
+        m.assert_absent(r"MEMCHECK FAIL", r"SURVIVED", r"BADCALL UNEXPECTED", r"d[0-2] '\w+' crashed")
+        print("%d garbage hypercalls rejected; 5 bad domains crashed alone" % oks)
+
+
+def test_bad_modules(build):
+    """Modules that are not valid domains are refused; the rest boot."""
+    tmp = tempfile.mkdtemp(prefix="baton-badmod-")
+    junk = os.path.join(tmp, "junk.bin")
+    with open(junk, "wb") as f:
+        f.write(b"this is not an ELF file\n" * 10)
+    trunc = os.path.join(tmp, "trunc.elf")
+    with open(os.path.join(build, "guests", "heartbeat.elf"), "rb") as f:
+        data = f.read()
+    with open(trunc, "wb") as f:
+        f.write(data[:200])
+    extra = [junk + " name=junk", trunc + " name=trunc",
+             os.path.join(build, "guests", "heartbeat.elf") + " name=toobig mem=64G",
+             os.path.join(build, "guests", "heartbeat.elf") + ' name=quote cmdline="unterminated']
+    with boot(build, STANDARD[:2], "bad-modules", extra_modules=extra) as m:
+        m.wait_for(BOOTED, 60)
+        m.wait_for(r"elf: no ELF magic")
+        m.wait_for(r"domain: module 2 \('.*name=junk'\) not started")
+        m.wait_for(r"elf: program headers .* do not fit")
+        m.wait_for(r"domain: module 3 .* not started")
+        m.wait_for(r"domain: mem=64G: want a multiple of 4K from 2M to 4G")
+        m.wait_for(r"domain: unterminated quote")
+        m.wait_for(r"^\(d1\) heartbeat \d+", 30)
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_standard_domains, test_isolation, test_bad_modules],
+                       build_dir_from_args()))
