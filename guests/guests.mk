@@ -50,3 +50,6 @@ $(foreach g,$(guest-names),$(eval $(call guest-elf,$(g))))
 GUEST_ELFS := $(guest-names:%=$(O)/guests/%.elf)
 
 guests: $(GUEST_ELFS)
+
+# test_guestrun (guests-tests.mk) runs these ELFs (order-only: not linked in)
+$(O)/tests/unit/test_guestrun: | $(GUEST_ELFS)
