@@ -347,7 +347,7 @@ static void upcall_case(const char *name, struct vcpu_register_upcall r, int64_t
 
     expect_err(name, rc, want);
     if (rc >= 0)
-        evtchn_init();
+        evtchn_register_upcall();
 }
 
 static void check_vcpu(void)

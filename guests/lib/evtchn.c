@@ -259,7 +259,7 @@ int evtchn_status(uint32_t port, struct evtchn_status *st)
 
 /* ------------------------------------------------------------------ init */
 
-static void register_upcall(void)
+void evtchn_register_upcall(void)
 {
     struct vcpu_register_upcall op = {
         .entry = (uint64_t)(uintptr_t)evtchn_upcall_entry,
@@ -279,7 +279,7 @@ void evtchn_init(void)
     int rc;
 
     events_disable();
-    register_upcall();
+    evtchn_register_upcall();
     rc = evtchn_bind_virq(VIRQ_TIMER, 0, &timer_port);
     if (rc < 0)
         panic("bind VIRQ_TIMER: rc=%d", rc);

@@ -83,6 +83,8 @@ void sleep_ms(uint64_t ms);
 typedef void (*evtchn_handler_t)(uint32_t port, void *data);
 
 void evtchn_init(void);
+/* (Re)register the runtime's upcall entry with VCPUOP_register_upcall. */
+void evtchn_register_upcall(void);
 void evtchn_set_handler(uint32_t port, evtchn_handler_t fn, void *data);
 /* Incremented by every handled event. */
 uint64_t evtchn_generation(void);
