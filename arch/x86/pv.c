@@ -133,15 +133,16 @@ static bool deliver_upcall(struct vcpu *v, struct cpu_user_regs *regs)
     struct domain *d = v->domain;
     struct vcpu_info *vi = &d->shared_info->vcpu_info[v->id];
     struct upcall_frame f;
-    uint64_t fa;
+    uint64_t fa, zero = 0;
 
     if (!v->upcall_entry || !__atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST) ||
         __atomic_load_n(&vi->evtchn_upcall_mask, __ATOMIC_SEQ_CST))
         return true;
     f = frame_from_regs(regs);
     fa = ALIGN_DOWN(regs->rsp - UPCALL_RED_ZONE - sizeof(f), UPCALL_FRAME_ALIGN);
+    /* the frame, and a zero return address below it (ends backtraces) */
     if (regs->rsp < UPCALL_RED_ZONE + sizeof(f) + PV_PAGE_SIZE ||
-        copy_to_guest(d, fa, &f, sizeof(f))) {
+        copy_to_guest(d, fa, &f, sizeof(f)) || copy_to_guest(d, fa - 8, &zero, sizeof(zero))) {
         pr_err("d%u: upcall frame below rsp 0x%llx is not guest memory\n", d->domid,
                (unsigned long long)regs->rsp);
         domain_crash(d, "bad stack for an upcall");
@@ -151,7 +152,7 @@ static bool deliver_upcall(struct vcpu *v, struct cpu_user_regs *regs)
     regs->rip = v->upcall_entry;
     regs->rdi = fa;
     regs->rsp = fa - 8;
-    regs->rflags &= ~(RFLAGS_TF | RFLAGS_DF);
+    regs->rflags = RFLAGS_IF | RFLAGS_FIXED;
     return true;
 }
 
@@ -190,7 +191,9 @@ static long do_set_timer(struct vcpu *v, uint64_t abs_ns)
 {
     if (abs_ns >= SET_TIMER_MAX_NS)
         return -BATON_EINVAL;
-    v->timer_deadline = abs_ns ? MAX(v->domain->time_base_ns + abs_ns, 1) : 0;
+    /* +1: the guest's pvclock and our clock may round apart by a nanosecond,
+     * and a timer must never fire early by the guest's reading */
+    v->timer_deadline = abs_ns ? v->domain->time_base_ns + abs_ns + 1 : 0;
     return 0;
 }
 
@@ -198,19 +201,16 @@ static long do_vcpu_op(struct domain *d, uint32_t cmd, uint32_t vcpuid, uint64_t
 {
     struct vcpu_register_upcall reg;
 
+    if (cmd != VCPUOP_register_upcall)
+        return -BATON_ENOSYS;       /* get_info is optional and not provided */
     if (vcpuid >= d->nr_vcpus)
+        return -BATON_ENOENT;
+    if (copy_from_guest(d, &reg, arg, sizeof(reg)))
+        return -BATON_EFAULT;
+    if (reg.reserved || (reg.entry && (reg.entry < PV_KERNEL_BASE || reg.entry >= d->mem_size)))
         return -BATON_EINVAL;
-    switch (cmd) {
-    case VCPUOP_register_upcall:
-        if (copy_from_guest(d, &reg, arg, sizeof(reg)))
-            return -BATON_EFAULT;
-        if (reg.reserved || (reg.entry && (reg.entry < PV_KERNEL_BASE || reg.entry >= d->mem_size)))
-            return -BATON_EINVAL;
-        d->vcpus[vcpuid].upcall_entry = reg.entry;
-        return 0;
-    default:
-        return -BATON_ENOSYS;
-    }
+    d->vcpus[vcpuid].upcall_entry = reg.entry;
+    return 0;
 }
 
 static long do_shutdown(struct domain *d, uint32_t reason)
