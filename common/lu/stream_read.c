@@ -64,6 +64,10 @@ int lu_fail(struct lu_stream *s, int rc, const char *fmt, ...)
 
 /* ------------------------------------------------------------ parse state */
 
+/* LU_VERSION and END: the shortest stream there is. */
+#define LU_STREAM_MIN_LENGTH \
+    (unsigned int)(2 * sizeof(struct lu_rec_hdr) + sizeof(struct lu_rec_version))
+
 enum scope { GLOBAL, DOMAIN_OPEN, DOMAIN };
 
 /* A domain's records, in this order; each at most once. */
@@ -149,6 +153,11 @@ static int parse_version(struct parse *ps)
                        "stream version %u (readable from version %u), this build reads versions %u to %u",
                        v->stream_version, v->compat_version, LU_STREAM_VERSION_MIN,
                        LU_STREAM_VERSION);
+    if (v->stream_length < LU_STREAM_MIN_LENGTH || v->stream_length > ps->len ||
+        (v->stream_length & (LU_REC_ALIGN - 1)))
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "LU_VERSION stream_length %llu, expected a multiple of 8 from %u to %zu",
+                       (unsigned long long)v->stream_length, LU_STREAM_MIN_LENGTH, ps->len);
     /* A newer writer may append fields to context entries: ignore the tails. */
     if (v->stream_version > LU_STREAM_VERSION)
         ps->s->ctx_flags |= DOMCTX_ALLOW_LONGER;
@@ -330,6 +339,11 @@ static __unused int parse_summary(struct parse *ps)
     struct lu_rec_domain_summary sum;
     int rc;
 
+    /* It states totals of the extents: they must have been seen. */
+    if (!(ps->seen & (1u << R_MEMORY)))
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "domid %u: LU_DOMAIN_SUMMARY at offset %zu before LU_DOMAIN_MEMORY, expected after it",
+                       d->info.domid, ps->off);
     rc = check_blen(ps, sizeof(sum));
     if (rc)
         return rc;
@@ -474,6 +488,12 @@ static int finish(struct parse *ps)
 
     if (ps->blen)
         return check_blen(ps, 0);
+    if (end != ps->s->version.stream_length)
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "END at offset %zu, expected at offset %llu (LU_VERSION stream_length %llu)",
+                       ps->off,
+                       (unsigned long long)(ps->s->version.stream_length - sizeof(struct lu_rec_hdr)),
+                       (unsigned long long)ps->s->version.stream_length);
     rc = close_domain(ps);
     if (rc)
         return rc;

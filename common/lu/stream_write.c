@@ -71,6 +71,8 @@ static int new_page(struct lu_writer *w)
         return -BATON_ENOMEM;
     }
     memset(page, 0, PAGE_SIZE);
+    if (!w->nr_pages)
+        w->first = page;
     w->mfns[w->nr_pages++] = mfn;
     w->page = page;
     w->page_used = 0;
@@ -313,9 +315,25 @@ int lu_write_domain_context(struct lu_writer *w, struct domain *d, unsigned int 
     return lu_record_end(w);
 }
 
+/* Record the final length in LU_VERSION, when the stream starts with one. */
+static void patch_length(struct lu_writer *w)
+{
+    struct lu_rec_hdr hdr;
+    const size_t at = sizeof(hdr) + __builtin_offsetof(struct lu_rec_version, stream_length);
+
+    memcpy(&hdr, w->first, sizeof(hdr));
+    if (hdr.type == LU_REC_VERSION && hdr.body_length == sizeof(struct lu_rec_version))
+        memcpy(w->first + at, &w->bytes, sizeof(w->bytes));
+}
+
 int lu_write_end(struct lu_writer *w)
 {
-    return lu_write_record(w, LU_REC_END, NULL, 0);
+    int rc;
+
+    rc = lu_write_record(w, LU_REC_END, NULL, 0);
+    if (!rc)
+        patch_length(w);
+    return rc;
 }
 
 int lu_writer_finish(struct lu_writer *w, struct lu_breadcrumb *bc)

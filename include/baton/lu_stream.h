@@ -58,6 +58,7 @@ struct lu_writer {
     mfn_t mfns_mfn;          /* its first frame */
     uint64_t mfns_cap;       /* its size in frames */
     uint64_t nr_pages;       /* stream frames so far */
+    uint8_t *first;          /* the first frame: LU_VERSION is patched at END */
     uint8_t *page;           /* the frame being filled */
     size_t page_used;
     uint64_t bytes;          /* stream octets so far */

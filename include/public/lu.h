@@ -99,9 +99,13 @@ struct lu_rec_version {
     uint32_t compat_version; /* oldest reader version that can read it */
     uint32_t hv_major;       /* writer's Baton version, for workarounds */
     uint32_t hv_minor;
+    /* Octets from the start of the stream through the END header. Written
+     * last: zeroes after a truncated stream would otherwise read as END. */
+    uint64_t stream_length;
     char hv_extra[LU_VERSION_EXTRA_LEN]; /* printable, NUL-terminated, NUL-padded */
 };
-_Static_assert(sizeof(struct lu_rec_version) == 48, "lu_rec_version is 48 octets");
+_Static_assert(sizeof(struct lu_rec_version) == 56, "lu_rec_version is 56 octets");
+_Static_assert(__builtin_offsetof(struct lu_rec_version, stream_length) == 16, "length at 16");
 
 /* LU_REC_TIME: lets the next build continue system time without a jump. */
 struct lu_rec_time {

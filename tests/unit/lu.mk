@@ -1,0 +1,23 @@
+# Unit tests of the live update stream and the domain context framework.
+# Each LU test builds twice: stream format version 1 (production) and the
+# test-only version 2 (-DLU_STREAM_TEST_V2), from the same sources.
+
+lu-test-core := tests/unit/harness.c tests/fuzz/lu_fixture.c common/domctx.c \
+	common/lu/stream_write.c common/lu/stream_read.c common/lu/stream_check.c
+
+unit-tests += test_domctx
+test_domctx-srcs := tests/unit/test_domctx.c $(lu-test-core)
+
+# The compat tests also read the seed corpus the other version's writer made.
+lu-test-srcdir := -DLU_SRCDIR=\"$(CURDIR)\"
+
+define lu-unit-test
+unit-tests += $(1) $(1)_v2
+$(1)-srcs := tests/unit/$(1).c $$(lu-test-core)
+$(1)_v2-srcs := tests/unit/$(1).c $$(lu-test-core)
+$(1)-cflags := $$(lu-test-srcdir)
+$(1)_v2-cflags := -DLU_STREAM_TEST_V2 $$(lu-test-srcdir)
+endef
+$(eval $(call lu-unit-test,test_lu_stream))
+$(eval $(call lu-unit-test,test_lu_reject))
+$(eval $(call lu-unit-test,test_lu_compat))
