@@ -212,6 +212,8 @@ static int save_vcpu(struct domain *d, unsigned int vcpu, struct domctx_save_ctx
 
     if (d->fail_save_type == FX_TYPE_VCPU)
         return -BATON_EIO;
+    if (vcpu >= FX_VCPUS_MAX)
+        return -BATON_EINVAL;
     memcpy(&v, &d->vcpu[vcpu], sizeof(v));
     return domctx_save_entry(c, &v, sizeof(v));
 }
@@ -223,6 +225,9 @@ static int load_vcpu(struct domain *d, unsigned int vcpu, const struct domctx_en
 
     if (d->fail_load_type == FX_TYPE_VCPU)
         return -BATON_EIO;
+    /* The framework bounds vcpu by the domain's max_vcpus; ours is smaller. */
+    if (vcpu >= FX_VCPUS_MAX)
+        return -BATON_EINVAL;
     rc = domctx_entry_read(e, &v, sizeof(v));
     if (rc)
         return rc;

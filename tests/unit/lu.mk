@@ -21,3 +21,9 @@ endef
 $(eval $(call lu-unit-test,test_lu_stream))
 $(eval $(call lu-unit-test,test_lu_reject))
 $(eval $(call lu-unit-test,test_lu_compat))
+
+# Writes streams the way a crash dump holds them and runs tools/lu-dump on them.
+unit-tests += test_lu_dump
+test_lu_dump-srcs := tests/unit/test_lu_dump.c $(lu-test-core)
+test_lu_dump-cflags := -DLU_DUMP_BIN=\"$(abspath $(O))/tools/lu-dump\"
+$(O)/tests/unit/test_lu_dump: | $(O)/tools/lu-dump

@@ -326,8 +326,9 @@ static void text_stream(const struct lu_stream *s)
 
     printf("LU stream version %u (compat %u), written by Baton %u.%u%s\n", v->stream_version,
            v->compat_version, v->hv_major, v->hv_minor, v->hv_extra);
-    printf("  %llu octets in %llu pages", (unsigned long long)s->stream_len,
-           (unsigned long long)(s->len / PAGE_SIZE));
+    printf("  %llu octets", (unsigned long long)s->stream_len);
+    if (s->mfns)
+        printf(" in %llu pages", (unsigned long long)s->nr_pages);
     if (s->mfn_array_pa != LU_PA_NONE)
         printf(", MFN array at 0x%llx", (unsigned long long)s->mfn_array_pa);
     printf(", %u optional records skipped\n", s->nr_skipped);
@@ -413,7 +414,7 @@ static void json_stream(const struct lu_stream *s)
            "\"hv_extra\": ", v->stream_version, v->compat_version, v->hv_major, v->hv_minor);
     json_string(v->hv_extra);
     printf(", \"stream_length\": %llu, \"pages\": %llu, \"mfn_array_pa\": ",
-           (unsigned long long)s->stream_len, (unsigned long long)(s->len / PAGE_SIZE));
+           (unsigned long long)s->stream_len, (unsigned long long)s->nr_pages);
     if (s->mfn_array_pa != LU_PA_NONE)
         printf("%llu", (unsigned long long)s->mfn_array_pa);
     else
