@@ -416,6 +416,9 @@ int domctx_walk(const void *blob, size_t len, unsigned int nr_vcpus,
 
     if (!blob && len)
         return walk_fail(&w, -BATON_EINVAL, "no blob");
+    /* Entry offsets are 32-bit, as the LU record that carries a blob. */
+    if (len > UINT32_MAX)
+        return walk_fail(&w, -BATON_E2BIG, "blob of %zu octets, limit %u", len, UINT32_MAX);
     rc = check_header(&w);
     while (!rc) {
         rc = read_desc(&w, &d);
