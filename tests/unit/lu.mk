@@ -20,6 +20,7 @@ $(1)_v2-cflags := -DLU_STREAM_TEST_V2 $$(lu-test-srcdir)
 endef
 $(eval $(call lu-unit-test,test_lu_stream))
 $(eval $(call lu-unit-test,test_lu_reject))
+$(eval $(call lu-unit-test,test_lu_open))
 $(eval $(call lu-unit-test,test_lu_compat))
 
 # Writes streams the way a crash dump holds them and runs tools/lu-dump on them.
