@@ -184,11 +184,12 @@ static int parse_time(struct parse *ps)
 static int close_domain(struct parse *ps)
 {
     struct lu_domain *d = ps->dom;
-    unsigned int i = dom_index(ps);
     bool summary_known = LU_STREAM_VERSION >= LU_STREAM_V2;
+    unsigned int i;
 
     if (!d)
         return 0;
+    i = dom_index(ps);
     ps->dom = NULL;
     if (!(ps->seen & (1u << R_MEMORY)))
         return lu_fail(ps->s, -BATON_EINVAL,

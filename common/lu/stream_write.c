@@ -201,9 +201,14 @@ int lu_write_version(struct lu_writer *w, uint32_t hv_major, uint32_t hv_minor,
         .hv_minor = hv_minor,
     };
 
-    /* Leave at least one NUL: the reader insists on termination. */
-    if (hv_extra)
-        memcpy(v.hv_extra, hv_extra, strnlen(hv_extra, sizeof(v.hv_extra) - 1));
+    size_t n = hv_extra ? strnlen(hv_extra, sizeof(v.hv_extra) - 1) : 0;
+
+    /* Printable and NUL-terminated (truncated if need be): as the reader
+     * insists. */
+    for (size_t i = 0; i < n; i++)
+        if (hv_extra[i] < 0x20 || hv_extra[i] >= 0x7f)
+            return sticky(w, -BATON_EINVAL);
+    memcpy(v.hv_extra, hv_extra, n);
     return lu_write_record(w, LU_REC_VERSION, &v, sizeof(v));
 }
 

@@ -287,6 +287,27 @@ static void test_writer_misuse(void **state)
     assert_int_equal(lu_writer_init(&c->w, &c->fp.ops), 0);
     assert_int_equal(lu_writer_finish(&c->w, &bc), -BATON_EINVAL); /* nothing written */
     lu_writer_free(&c->w);
+
+    /* A suffix the reader would refuse; a long one is truncated. */
+    assert_int_equal(lu_writer_init(&c->w, &c->fp.ops), 0);
+    assert_int_equal(lu_write_version(&c->w, 1, 0, "bad\n"), -BATON_EINVAL);
+    lu_writer_free(&c->w);
+}
+
+static void test_long_extra(void **state)
+{
+    struct ctx *c = *state;
+    struct lu_breadcrumb bc;
+    const char *extra = "-a-very-long-version-suffix-that-does-not-fit";
+
+    assert_int_equal(lu_writer_init(&c->w, &c->fp.ops), 0);
+    assert_int_equal(lu_write_version(&c->w, 1, 0, extra), 0);
+    assert_int_equal(lu_write_time(&c->w, 1000, 1, 2), 0);
+    assert_int_equal(lu_write_end(&c->w), 0);
+    assert_int_equal(lu_writer_finish(&c->w, &bc), 0);
+    assert_int_equal(lu_stream_open(&c->r, &bc, c->s), 0);
+    assert_int_equal(strlen(c->s->version.hv_extra), LU_VERSION_EXTRA_LEN - 1);
+    assert_memory_equal(c->s->version.hv_extra, extra, LU_VERSION_EXTRA_LEN - 1);
 }
 
 static void test_writer_extents(void **state)
@@ -361,6 +382,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_summary_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_alloc_failure, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_misuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_long_extra, setup, teardown),
         cmocka_unit_test_setup_teardown(test_writer_extents, setup, teardown),
         cmocka_unit_test_setup_teardown(test_context_errors, setup, teardown),
         cmocka_unit_test(test_rec_names),
