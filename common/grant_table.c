@@ -1,0 +1,219 @@
+/*
+ * Grant table: a domain lets another map one of its pages (GNTTABOP_*), and
+ * the grantee maps it into its grant window.
+ *
+ * The tables (d->grants, d->gnt_maps) are hypervisor-private and change only
+ * in hypercalls and hypervisor paths; the hypervisor is not preemptible on
+ * its one CPU, so they need no lock.
+ *
+ * Error codes (docs/specs/pv-abi.md, "Grant table"):
+ *   -EFAULT  the argument struct is not in guest memory
+ *   -ENOSYS  unknown cmd
+ *   -EINVAL  nonzero pad; unknown flags; ref >= NR_GRANT_REFS;
+ *            slot >= GNT_WINDOW_SLOTS; domid reserved (>= DOMID_FIRST_RESERVED)
+ *            or the caller's own; gpfn below PV_KERNEL_FIRST_PFN or outside
+ *            the granter's memory
+ *   -EBUSY   grant_access: ref in use; end_access: still mapped;
+ *            map: slot in use
+ *   -ENOENT  end_access: ref not granted; map: granter does not exist or
+ *            has not granted ref to the caller (yet: backends retry);
+ *            unmap: slot not mapped
+ *   -EPERM   map: writable mapping of a read-only grant
+ *   other    map: what guest_map_window() returned (nothing is recorded)
+ */
+#include <baton/domain.h>
+#include <baton/errno.h>
+#include <baton/lib.h>
+#include <baton/printk.h>
+
+/* A domid the caller may name as the other side of a grant. */
+static bool other_domid_ok(const struct domain *d, uint16_t domid)
+{
+    return domid < DOMID_FIRST_RESERVED && domid != d->domid;
+}
+
+static bool gpfn_grantable(const struct domain *d, uint64_t gpfn)
+{
+    /* the ABI pages below 1 MiB are the hypervisor's business */
+    if (gpfn < PV_KERNEL_FIRST_PFN || gpfn >= d->mem_size >> PV_PAGE_SHIFT)
+        return false;
+    return guest_gpfn_to_mfn(d, gpfn) != INVALID_MFN;
+}
+
+/*
+ * The granter's entry behind mapping m of grantee d, or NULL when it is
+ * gone. The granter may have crashed (its memory, and so its grant table,
+ * is kept until the slot is freed), so any non-FREE domain with the id
+ * counts; among those the one whose entry still matches this mapping.
+ */
+static struct grant_entry *mapped_entry(const struct domain *d, const struct grant_mapping *m)
+{
+    if (m->ref >= NR_GRANT_REFS)
+        return NULL;
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
+        struct domain *gd = domain_slot(i);
+        struct grant_entry *ge;
+
+        if (!gd || gd->state == DOMAIN_FREE || gd->domid != m->granter)
+            continue;
+        ge = &gd->grants[m->ref];
+        if (ge->in_use && ge->grantee == d->domid && ge->map_count > 0)
+            return ge;
+    }
+    return NULL;
+}
+
+/* Take down window slot of d and drop the granter's count. */
+static void unmap_slot(struct domain *d, unsigned int slot)
+{
+    struct grant_mapping *m = &d->gnt_maps[slot];
+    struct grant_entry *ge = mapped_entry(d, m);
+
+    guest_unmap_window(d, slot);
+    if (ge)
+        ge->map_count--;
+    memset(m, 0, sizeof(*m));
+}
+
+/* ------------------------------------------------------------------ sub-ops */
+
+static long op_grant_access(struct domain *d, uint64_t arg)
+{
+    struct gnttab_grant_access op;
+    struct grant_entry *ge;
+
+    if (copy_from_guest(d, &op, arg, sizeof(op)))
+        return -BATON_EFAULT;
+    if (op.ref >= NR_GRANT_REFS || (op.flags & ~GNTF_MASK) ||
+        !other_domid_ok(d, op.domid) || !gpfn_grantable(d, op.gpfn))
+        return -BATON_EINVAL;
+    ge = &d->grants[op.ref];
+    if (ge->in_use)
+        return -BATON_EBUSY;
+    ge->grantee = op.domid;
+    ge->flags = op.flags;
+    ge->gpfn = op.gpfn;
+    ge->map_count = 0;
+    ge->in_use = true;
+    return 0;
+}
+
+static long op_end_access(struct domain *d, uint64_t arg)
+{
+    struct gnttab_end_access op;
+    struct grant_entry *ge;
+
+    if (copy_from_guest(d, &op, arg, sizeof(op)))
+        return -BATON_EFAULT;
+    if (op.ref >= NR_GRANT_REFS)
+        return -BATON_EINVAL;
+    ge = &d->grants[op.ref];
+    if (!ge->in_use)
+        return -BATON_ENOENT;
+    /* the page must not be handed back while another domain can reach it */
+    if (ge->map_count)
+        return -BATON_EBUSY;
+    memset(ge, 0, sizeof(*ge));
+    return 0;
+}
+
+static long map_check_args(const struct domain *d, const struct gnttab_map *op)
+{
+    if (op->pad || (op->flags & ~GNTMAP_MASK) || op->ref >= NR_GRANT_REFS ||
+        op->slot >= GNT_WINDOW_SLOTS || !other_domid_ok(d, op->domid))
+        return -BATON_EINVAL;
+    if (d->gnt_maps[op->slot].in_use)
+        return -BATON_EBUSY;
+    return 0;
+}
+
+static long op_map(struct domain *d, uint64_t arg)
+{
+    struct gnttab_map op;
+    struct domain *gd;
+    struct grant_entry *ge;
+    bool readonly;
+    uint64_t mfn;
+    long rc;
+
+    if (copy_from_guest(d, &op, arg, sizeof(op)))
+        return -BATON_EFAULT;
+    rc = map_check_args(d, &op);
+    if (rc)
+        return rc;
+    gd = domain_by_id(op.domid);
+    if (!gd)
+        return -BATON_ENOENT;
+    ge = &gd->grants[op.ref];
+    if (!ge->in_use || ge->grantee != d->domid)
+        return -BATON_ENOENT;
+    readonly = op.flags & GNTMAP_readonly;
+    if ((ge->flags & GNTF_readonly) && !readonly)
+        return -BATON_EPERM;
+    /* checked at grant time, and the granter's memory does not move */
+    mfn = guest_gpfn_to_mfn(gd, ge->gpfn);
+    if (mfn == INVALID_MFN)
+        return -BATON_EINVAL;
+    rc = guest_map_window(d, op.slot, mfn, readonly);
+    if (rc)
+        return rc;
+
+    d->gnt_maps[op.slot] = (struct grant_mapping){
+        .in_use = true,
+        .readonly = readonly,
+        .granter = op.domid,
+        .ref = op.ref,
+    };
+    ge->map_count++;
+    return 0;
+}
+
+static long op_unmap(struct domain *d, uint64_t arg)
+{
+    struct gnttab_unmap op;
+
+    if (copy_from_guest(d, &op, arg, sizeof(op)))
+        return -BATON_EFAULT;
+    if (op.slot >= GNT_WINDOW_SLOTS)
+        return -BATON_EINVAL;
+    if (!d->gnt_maps[op.slot].in_use)
+        return -BATON_ENOENT;
+    unmap_slot(d, op.slot);
+    return 0;
+}
+
+long do_grant_table_op(struct domain *d, uint32_t cmd, uint64_t arg)
+{
+    switch (cmd) {
+    case GNTTABOP_grant_access:
+        return op_grant_access(d, arg);
+    case GNTTABOP_end_access:
+        return op_end_access(d, arg);
+    case GNTTABOP_map:
+        return op_map(d, arg);
+    case GNTTABOP_unmap:
+        return op_unmap(d, arg);
+    default:
+        return -BATON_ENOSYS;
+    }
+}
+
+/* ------------------------------------------------------------- life cycle */
+
+/*
+ * A dying domain: its own window slots are unmapped (the granters' counts
+ * drop, so they can end access). Grants it gave that others still map are
+ * left alone: those domains keep their mappings until they unmap. That is
+ * safe only because the memory of a dead domain is not freed in this
+ * version (common/domain.c); freeing it would first have to revoke those
+ * mappings. Grants nobody maps are dropped, so nothing new can map them.
+ */
+void gnttab_release(struct domain *d)
+{
+    for (unsigned int slot = 0; slot < GNT_WINDOW_SLOTS; slot++)
+        if (d->gnt_maps[slot].in_use)
+            unmap_slot(d, slot);
+    for (unsigned int ref = 0; ref < NR_GRANT_REFS; ref++)
+        if (d->grants[ref].in_use && !d->grants[ref].map_count)
+            memset(&d->grants[ref], 0, sizeof(d->grants[ref]));
+}

@@ -1,0 +1,224 @@
+/*
+ * Guest console output: the console_write hypercall, the console ring
+ * (drained when the guest notifies its console port), and what both feed:
+ * per-domain line assembly, "(dN) " prefixes, sanitising and a rate limit.
+ *
+ * A guest's output goes to the operator's terminal, so it is untrusted
+ * text: control and non-ASCII bytes become '?' (no escape sequences), and
+ * each domain gets a token bucket so a chatty or hostile guest cannot
+ * drown the console (what exceeds it is dropped and reported later).
+ *
+ * Error codes: console_write returns -EINVAL for len > CONSOLE_WRITE_MAX,
+ * -EFAULT (and prints nothing) when any byte of [buf, buf + len) is not
+ * guest memory; otherwise len, also when the rate limit dropped bytes.
+ */
+#include <baton/console.h>
+#include <baton/domain.h>
+#include <baton/errno.h>
+#include <baton/lib.h>
+#include <baton/printk.h>
+#include <baton/time.h>
+#include <public/hypercall.h>
+
+#define NS_PER_SEC              UINT64_C(1000000000)
+/* Token bucket: bytes per second sustained, and the most saved up. */
+#define CONSOLE_RATE            KiB(8)
+#define CONSOLE_BURST           KiB(16)
+/* Bytes copied out of guest memory at a time (on the hypervisor stack). */
+#define COPY_CHUNK              256u
+/* "(d65535) " */
+#define PREFIX_MAX              16u
+
+/* -------------------------------------------------------------- rate limit */
+
+static void refill(struct guest_console *gc)
+{
+    uint64_t now = now_ns(), elapsed, add;
+
+    /* a new domain (never refilled) starts with a full bucket */
+    if (!gc->last_refill_ns) {
+        gc->tokens = CONSOLE_BURST;
+        gc->last_refill_ns = now ? now : 1;
+        return;
+    }
+    /* system time never goes back; if it did, start counting from now */
+    if (now < gc->last_refill_ns) {
+        gc->last_refill_ns = now ? now : 1;
+        return;
+    }
+    elapsed = now - gc->last_refill_ns;
+    /* bounded first, so the multiplication below cannot overflow */
+    if (elapsed >= CONSOLE_BURST * NS_PER_SEC / CONSOLE_RATE) {
+        gc->tokens = CONSOLE_BURST;
+        gc->last_refill_ns = now;
+        return;
+    }
+    add = elapsed * CONSOLE_RATE / NS_PER_SEC;
+    if (!add)
+        return;         /* keep last_refill_ns: the time still counts */
+    gc->tokens = MIN(gc->tokens + add, CONSOLE_BURST);
+    gc->last_refill_ns += add * NS_PER_SEC / CONSOLE_RATE;
+}
+
+/* --------------------------------------------------------------- lines */
+
+/* One console line: "(dN) " text "\n", in one write so lines never mix. */
+static void emit_line(const struct domain *d, const char *s, size_t n)
+{
+    char buf[PREFIX_MAX + GUEST_CONSOLE_LINE + 1];
+    int p = snprintf(buf, PREFIX_MAX, "(d%u) ", (unsigned int)d->domid);
+
+    if (p < 0 || (size_t)p >= PREFIX_MAX)
+        p = 0;
+    n = MIN(n, (size_t)GUEST_CONSOLE_LINE);
+    memcpy(buf + p, s, n);
+    buf[(size_t)p + n] = '\n';
+    console_write(buf, (size_t)p + n + 1);
+}
+
+static void flush_line(struct domain *d)
+{
+    emit_line(d, d->console.line, d->console.line_len);
+    d->console.line_len = 0;
+}
+
+static char sanitise(char c)
+{
+    unsigned char u = (unsigned char)c;
+
+    if (c == '\t' || (u >= 0x20 && u < 0x7f))
+        return c;
+    return '?';
+}
+
+static void put_char(struct domain *d, char c)
+{
+    struct guest_console *gc = &d->console;
+
+    if (c == '\n') {
+        flush_line(d);
+        return;
+    }
+    /* a full line goes out as it is; the rest continues on the next */
+    if (gc->line_len >= GUEST_CONSOLE_LINE)
+        flush_line(d);
+    gc->line[gc->line_len++] = sanitise(c);
+}
+
+/* Tokens are back after a drop: say how much was lost, in order. */
+static void report_dropped(struct domain *d)
+{
+    char msg[80];
+    int n;
+
+    if (d->console.line_len)
+        flush_line(d);
+    n = snprintf(msg, sizeof(msg), "[console: %llu bytes dropped by the rate limit]",
+                 (unsigned long long)d->console.dropped);
+    if (n > 0)
+        emit_line(d, msg, MIN((size_t)n, sizeof(msg) - 1));
+    d->console.dropped = 0;
+}
+
+void guest_console_output(struct domain *d, const char *s, size_t n)
+{
+    struct guest_console *gc = &d->console;
+    size_t allowed;
+
+    if (gc->line_len > GUEST_CONSOLE_LINE)
+        gc->line_len = 0;       /* cannot happen; never index past line[] */
+    refill(gc);
+    allowed = (size_t)MIN((uint64_t)n, gc->tokens);
+    if (allowed && gc->dropped)
+        report_dropped(d);
+    gc->tokens -= allowed;
+    for (size_t i = 0; i < allowed; i++)
+        put_char(d, s[i]);
+    gc->dropped += n - allowed;
+}
+
+/* ----------------------------------------------------------- console_write */
+
+/* Every byte of [buf, buf + len) is readable: probe it chunk by chunk. */
+static int check_range(const struct domain *d, uint64_t buf, uint64_t len)
+{
+    char tmp[COPY_CHUNK];
+
+    if (buf + len < buf)        /* copy_from_guest catches it too; say it here */
+        return -BATON_EFAULT;
+    for (uint64_t off = 0; off < len; off += COPY_CHUNK) {
+        if (copy_from_guest(d, tmp, buf + off, (size_t)MIN(len - off, (uint64_t)COPY_CHUNK)))
+            return -BATON_EFAULT;
+    }
+    return 0;
+}
+
+long do_console_write(struct domain *d, uint64_t buf, uint64_t len)
+{
+    char tmp[COPY_CHUNK];
+
+    if (len > CONSOLE_WRITE_MAX)
+        return -BATON_EINVAL;
+    if (!len)
+        return 0;
+    /* all or nothing: a bad tail must not leave half a message printed */
+    if (check_range(d, buf, len))
+        return -BATON_EFAULT;
+    for (uint64_t off = 0; off < len; off += COPY_CHUNK) {
+        size_t n = (size_t)MIN(len - off, (uint64_t)COPY_CHUNK);
+        if (copy_from_guest(d, tmp, buf + off, n))
+            return -BATON_EFAULT;
+        guest_console_output(d, tmp, n);
+    }
+    return (long)len;
+}
+
+/* ------------------------------------------------------------ console ring */
+
+/*
+ * Corrupt indices are reported once per occurrence (we resync, so only a
+ * guest that keeps scribbling repeats it); the report is charged to the
+ * domain's bucket like its own output, so it cannot flood the console
+ * faster than the guest could by printing.
+ */
+static void report_corrupt(struct domain *d, uint32_t prod, uint32_t cons)
+{
+    char msg[96];
+    int n = snprintf(msg, sizeof(msg), "d%u: console ring indices corrupt (prod %u cons %u)\n",
+                     (unsigned int)d->domid, prod, cons);
+    uint64_t cost = n > 0 ? (uint64_t)n : 1;
+
+    refill(&d->console);
+    if (d->console.tokens < cost)
+        return;         /* a guest this busy is reported by its drops */
+    d->console.tokens -= cost;
+    pr_warn("%s", msg);
+}
+
+void guest_console_drain(struct domain *d)
+{
+    struct console_ring *r = d->console_ring;
+    uint32_t prod, cons, used;
+    char tmp[COPY_CHUNK];
+
+    if (!r)
+        return;
+    /* each read once: the guest may change them under our feet */
+    prod = __atomic_load_n(&r->out_prod, __ATOMIC_ACQUIRE);
+    cons = __atomic_load_n(&r->out_cons, __ATOMIC_RELAXED);
+    used = prod - cons;
+    if (used > CONSOLE_OUT_SIZE) {
+        report_corrupt(d, prod, cons);
+        used = 0;               /* resync: drop whatever was there */
+    }
+    while (used) {
+        uint32_t n = MIN(used, COPY_CHUNK);
+        /* copied first: out[] is guest memory and may change while we print */
+        for (uint32_t i = 0; i < n; i++)
+            tmp[i] = r->out[CONSOLE_OUT_IDX(cons + i)];
+        guest_console_output(d, tmp, n);
+        cons += n;
+        used -= n;
+    }
+    __atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
+}

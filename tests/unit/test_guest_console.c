@@ -1,0 +1,399 @@
+/*
+ * Unit tests for common/guest_console.c: console_write argument checks
+ * (lengths, bad and straddling pointers: all or nothing), line assembly,
+ * sanitising, the rate limit and its drop report, and the console ring
+ * (wrap-around, corrupt indices).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <baton/domain.h>
+#include <baton/errno.h>
+#include <baton/printk.h>
+#include <public/hypercall.h>
+#include "harness.h"
+#include "pv_fake.h"
+
+#define NS_PER_SEC      UINT64_C(1000000000)
+#define RATE            8192u           /* bytes per second */
+#define BURST           16384u
+
+static struct domain *d0, *d7;
+
+static int setup(void **state)
+{
+    (void)state;
+    harness_log_clear();
+    pv_fake_reset();
+    d0 = pv_fake_domain(0, 1, FAKE_MEM_SIZE);
+    d7 = pv_fake_domain(7, 1, FAKE_MEM_SIZE);
+    return 0;
+}
+
+/* ------------------------------------------------------------------ helpers */
+
+/* console_write of s, placed in d's memory at FAKE_ARG_GVA. */
+static long cwrite(struct domain *d, const char *s, size_t n)
+{
+    memcpy(pv_fake_ptr(d, FAKE_ARG_GVA), s, n);
+    return do_console_write(d, FAKE_ARG_GVA, n);
+}
+
+static long cputs(struct domain *d, const char *s)
+{
+    return cwrite(d, s, strlen(s));
+}
+
+/* Put s into d's console ring at the current out_prod and publish it. */
+static void ring_put(struct domain *d, const char *s)
+{
+    struct console_ring *r = d->console_ring;
+
+    for (size_t i = 0; s[i]; i++)
+        r->out[CONSOLE_OUT_IDX(r->out_prod + (uint32_t)i)] = s[i];
+    r->out_prod += (uint32_t)strlen(s);
+}
+
+/* ----------------------------------------------------------- console_write */
+
+static void test_write_lengths(void **state)
+{
+    (void)state;
+
+    assert_int_equal(do_console_write(d0, FAKE_ARG_GVA, CONSOLE_WRITE_MAX + 1), -BATON_EINVAL);
+    assert_int_equal(do_console_write(d0, FAKE_ARG_GVA, UINT64_C(1) << 32), -BATON_EINVAL);
+    assert_int_equal(do_console_write(d0, FAKE_ARG_GVA, ~UINT64_C(0)), -BATON_EINVAL);
+    /* a bad pointer with a bad length: the length is what is wrong */
+    assert_int_equal(do_console_write(d0, 0, ~UINT64_C(0)), -BATON_EINVAL);
+    assert_int_equal(do_console_write(d0, FAKE_ARG_GVA, 0), 0);
+    assert_string_equal(pv_fake_console(), "");
+}
+
+static void test_write_bad_pointers(void **state)
+{
+    const uint64_t ptrs[] = {
+        0, 0x800, PV_PAGE_SIZE - 1, FAKE_MEM_SIZE - 8, FAKE_MEM_SIZE,
+        UINT64_C(0x0000600000000000), GNT_WINDOW_ADDR(GNT_WINDOW_SLOTS - 1),
+        UINT64_C(0x0000800000000000), UINT64_C(0xffff800000000000),
+        UINT64_C(0xfffffffffffffff8), ~UINT64_C(0) - 8,
+    };
+    (void)state;
+
+    for (unsigned int i = 0; i < ARRAY_SIZE(ptrs); i++)
+        assert_int_equal(do_console_write(d0, ptrs[i], 16), -BATON_EFAULT);
+    /* straddling the end by one byte, over several chunks */
+    memset(pv_fake_ptr(d0, FAKE_MEM_SIZE - 4000), 'x', 4000);
+    assert_int_equal(do_console_write(d0, FAKE_MEM_SIZE - 4000, 4001), -BATON_EFAULT);
+    assert_int_equal(do_console_write(d0, FAKE_MEM_SIZE - 300, 400), -BATON_EFAULT);
+    assert_string_equal(pv_fake_console(), "");
+    assert_int_equal(d0->console.line_len, 0);      /* nothing was taken in */
+    /* up to the very last byte is fine */
+    assert_int_equal(do_console_write(d0, FAKE_MEM_SIZE - 4000, 4000), 4000);
+}
+
+/* A hole in the middle of the range: nothing printed, even from before it. */
+static void test_write_hole(void **state)
+{
+    uint64_t hole = (FAKE_ARG_GVA >> PV_PAGE_SHIFT) + 1;
+    (void)state;
+
+    memset(pv_fake_ptr(d0, FAKE_ARG_GVA), '\n', 2 * PV_PAGE_SIZE);
+    d0->extents[0].count = hole;
+    d0->extents[1] = (struct mem_extent){ hole + 1, 0x5000, 100 };
+    d0->nr_extents = 2;
+    /* the first 256-byte chunk is fine, the second runs into the hole */
+    assert_int_equal(do_console_write(d0, FAKE_ARG_GVA + PV_PAGE_SIZE - 300, 400), -BATON_EFAULT);
+    assert_int_equal(d0->console.line_len, 0);
+    assert_string_equal(pv_fake_console(), "");
+}
+
+static void test_write_line(void **state)
+{
+    (void)state;
+
+    assert_int_equal(cputs(d0, "hello\n"), 6);
+    assert_string_equal(pv_fake_console(), "(d0) hello\n");
+    pv_fake_console_clear();
+    assert_int_equal(cputs(d7, "two\nlines\n"), 10);
+    assert_string_equal(pv_fake_console(), "(d7) two\n(d7) lines\n");
+}
+
+static void test_partial_lines(void **state)
+{
+    (void)state;
+
+    assert_int_equal(cputs(d0, "hel"), 3);
+    assert_int_equal(cputs(d7, "other "), 6);
+    assert_string_equal(pv_fake_console(), "");
+    assert_int_equal(cputs(d0, "lo wor"), 6);
+    assert_int_equal(cputs(d0, "ld\nnext"), 7);
+    assert_string_equal(pv_fake_console(), "(d0) hello world\n");
+    assert_int_equal(cputs(d7, "domain\n"), 7);
+    assert_int_equal(cputs(d0, "\n\n"), 2);
+    assert_string_equal(pv_fake_console(),
+                        "(d0) hello world\n(d7) other domain\n(d0) next\n(d0) \n");
+}
+
+static void test_non_printable(void **state)
+{
+    const char in[] = "a\x1b[31mb\x07\tc\x7f\xff\x80\r\0z\n";
+    (void)state;
+
+    assert_int_equal(cwrite(d0, in, sizeof(in) - 1), (long)sizeof(in) - 1);
+    assert_string_equal(pv_fake_console(), "(d0) a?[31mb?\tc?????z\n");
+}
+
+static void test_long_line(void **state)
+{
+    char buf[600];
+    char want[700];
+    (void)state;
+
+    /* exactly one line's worth, then '\n': one line, no empty one after */
+    memset(buf, 'x', GUEST_CONSOLE_LINE);
+    buf[GUEST_CONSOLE_LINE] = '\n';
+    assert_int_equal(cwrite(d0, buf, GUEST_CONSOLE_LINE + 1), GUEST_CONSOLE_LINE + 1);
+    snprintf(want, sizeof(want), "(d0) %.*s\n", GUEST_CONSOLE_LINE, buf);
+    assert_string_equal(pv_fake_console(), want);
+
+    /* longer: split at the buffer size */
+    pv_fake_console_clear();
+    memset(buf, 'y', 300);
+    buf[300] = '\n';
+    assert_int_equal(cwrite(d0, buf, 301), 301);
+    snprintf(want, sizeof(want), "(d0) %.*s\n(d0) %.*s\n", GUEST_CONSOLE_LINE, buf,
+             300 - GUEST_CONSOLE_LINE, buf);
+    assert_string_equal(pv_fake_console(), want);
+}
+
+static void test_write_max(void **state)
+{
+    char buf[CONSOLE_WRITE_MAX];
+    (void)state;
+
+    for (unsigned int i = 0; i < sizeof(buf); i++)
+        buf[i] = (i % 64 == 63) ? '\n' : (char)('a' + i % 26);
+    assert_int_equal(cwrite(d0, buf, sizeof(buf)), CONSOLE_WRITE_MAX);
+    /* 64 lines of 63 characters, each with its prefix */
+    assert_int_equal(strlen(pv_fake_console()), 64 * (5 + 63 + 1));
+    assert_int_equal(d0->console.line_len, 0);
+}
+
+/* ---------------------------------------------------------------- rate limit */
+
+static void fill(struct domain *d, size_t n)
+{
+    char buf[CONSOLE_WRITE_MAX];
+
+    memset(buf, 'z', sizeof(buf));
+    while (n) {
+        size_t c = n < sizeof(buf) ? n : sizeof(buf);
+        for (size_t i = 63; i < c; i += 64)
+            buf[i] = '\n';
+        assert_int_equal(cwrite(d, buf, c), (long)c);
+        n -= c;
+    }
+}
+
+static void test_rate_limit(void **state)
+{
+    (void)state;
+
+    fill(d0, BURST);                        /* the whole burst */
+    assert_int_equal(d0->console.dropped, 0);
+    pv_fake_console_clear();
+    /* the bucket is empty: dropped, still "written" */
+    assert_int_equal(cputs(d0, "lost\n"), 5);
+    assert_int_equal(cputs(d0, "also lost\n"), 10);
+    assert_int_equal(d0->console.dropped, 15);
+    assert_string_equal(pv_fake_console(), "");
+    /* another domain has its own bucket */
+    assert_int_equal(cputs(d7, "fine\n"), 5);
+    assert_string_equal(pv_fake_console(), "(d7) fine\n");
+
+    pv_fake_console_clear();
+    pv_fake.now += NS_PER_SEC / 1000;       /* 8 bytes of tokens */
+    assert_int_equal(cputs(d0, "back\n"), 5);
+    assert_string_equal(pv_fake_console(),
+                        "(d0) [console: 15 bytes dropped by the rate limit]\n(d0) back\n");
+    assert_int_equal(d0->console.dropped, 0);
+    /* 3 tokens left: the rest of this is dropped */
+    assert_int_equal(cputs(d0, "abcdef\n"), 7);
+    assert_int_equal(d0->console.dropped, 4);
+}
+
+/* A partial line from before the drop comes out before the report. */
+static void test_rate_limit_partial_line(void **state)
+{
+    (void)state;
+
+    fill(d0, BURST - 64);
+    pv_fake_console_clear();
+    assert_int_equal(cputs(d0, "0123456789"), 10);
+    fill(d0, 51);                                   /* 3 tokens left */
+    assert_int_equal(cputs(d0, "abcdef\n"), 7);     /* "abc" fits */
+    assert_string_equal(pv_fake_console(), "");
+    pv_fake.now += NS_PER_SEC;
+    assert_int_equal(cputs(d0, "xyz\n"), 4);
+    assert_string_equal(pv_fake_console(),
+                        "(d0) 0123456789zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzabc\n"
+                        "(d0) [console: 4 bytes dropped by the rate limit]\n(d0) xyz\n");
+}
+
+static void test_rate_refill(void **state)
+{
+    (void)state;
+
+    fill(d0, BURST);
+    assert_int_equal(d0->console.tokens, 0);
+    pv_fake.now += NS_PER_SEC / 2;
+    fill(d0, 64);
+    assert_int_equal(d0->console.tokens, RATE / 2 - 64);
+    /* time in tiny steps still adds up */
+    for (int i = 0; i < 1000; i++) {
+        pv_fake.now += 100000;              /* 0.1 ms: 0.8 bytes */
+        guest_console_output(d0, "", 0);
+    }
+    /* 0.1 s: 819.2 bytes */
+    assert_in_range(d0->console.tokens, RATE / 2 - 64 + 818, RATE / 2 - 64 + 820);
+    /* a long pause fills the bucket, never beyond the burst */
+    pv_fake.now += 100 * NS_PER_SEC;
+    guest_console_output(d0, "", 0);
+    assert_int_equal(d0->console.tokens, BURST);
+    /* and a clock far in the future does not overflow anything */
+    pv_fake.now = ~UINT64_C(0) - 5;
+    guest_console_output(d0, "", 0);
+    assert_int_equal(d0->console.tokens, BURST);
+}
+
+/* -------------------------------------------------------------- console ring */
+
+static void test_drain(void **state)
+{
+    struct console_ring *r = d0->console_ring;
+    (void)state;
+
+    guest_console_drain(d0);                        /* empty */
+    assert_string_equal(pv_fake_console(), "");
+    ring_put(d0, "from the ring\npart");
+    guest_console_drain(d0);
+    assert_string_equal(pv_fake_console(), "(d0) from the ring\n");
+    assert_int_equal(r->out_cons, r->out_prod);
+    ring_put(d0, "ial\n");
+    guest_console_drain(d0);
+    assert_string_equal(pv_fake_console(), "(d0) from the ring\n(d0) partial\n");
+}
+
+static void test_drain_wrap(void **state)
+{
+    struct console_ring *r = d0->console_ring;
+    (void)state;
+
+    /* indices about to wrap around 2^32, data across the end of out[] */
+    r->out_prod = r->out_cons = UINT32_C(0xfffffff8);
+    ring_put(d0, "wrapped around\n");
+    assert_true(r->out_prod < 16);
+    guest_console_drain(d0);
+    assert_string_equal(pv_fake_console(), "(d0) wrapped around\n");
+    assert_int_equal(r->out_cons, r->out_prod);
+}
+
+static void test_drain_full_ring(void **state)
+{
+    struct console_ring *r = d0->console_ring;
+    (void)state;
+
+    memset(r->out, 'q', sizeof(r->out));
+    r->out_cons = 100;
+    r->out_prod = 100 + CONSOLE_OUT_SIZE;           /* exactly full: valid */
+    guest_console_drain(d0);
+    assert_int_equal(r->out_cons, 100 + CONSOLE_OUT_SIZE);
+    /* the last full line waits in the buffer for its '\n' */
+    assert_int_equal(d0->console.line_len, GUEST_CONSOLE_LINE);
+    assert_int_equal(strlen(pv_fake_console()),
+                     (CONSOLE_OUT_SIZE / GUEST_CONSOLE_LINE - 1) * (5 + GUEST_CONSOLE_LINE + 1));
+    assert_false(harness_log_has("corrupt"));
+}
+
+static void test_drain_corrupt(void **state)
+{
+    struct console_ring *r = d0->console_ring;
+    (void)state;
+
+    memset(r->out, 'q', sizeof(r->out));
+    r->out_cons = 0;
+    r->out_prod = 5000;
+    guest_console_drain(d0);
+    assert_true(harness_log_has("d0: console ring indices corrupt (prod 5000 cons 0)"));
+    assert_string_equal(pv_fake_console(), "");
+    assert_int_equal(r->out_cons, 5000);            /* resynced */
+    /* and it works again from there */
+    harness_log_clear();
+    ring_put(d0, "ok\n");
+    guest_console_drain(d0);
+    assert_string_equal(pv_fake_console(), "(d0) ok\n");
+    assert_false(harness_log_has("corrupt"));
+
+    /* prod behind cons is just as corrupt */
+    r->out_cons = 10;
+    r->out_prod = 9;
+    guest_console_drain(d0);
+    assert_true(harness_log_has("(prod 9 cons 10)"));
+    assert_int_equal(r->out_cons, 9);
+}
+
+/* A guest that keeps corrupting its ring cannot flood the hypervisor log. */
+static void test_drain_corrupt_rate_limited(void **state)
+{
+    struct console_ring *r = d0->console_ring;
+    unsigned int reports = 0;
+    (void)state;
+
+    for (int i = 0; i < 10000; i++) {
+        harness_log_clear();
+        r->out_cons = 0;
+        r->out_prod = 0x80000000u;
+        guest_console_drain(d0);
+        reports += harness_log_has("corrupt");
+    }
+    assert_in_range(reports, 1, BURST / 50);
+}
+
+static void test_drain_no_ring(void **state)
+{
+    (void)state;
+
+    d0->console_ring = NULL;
+    guest_console_drain(d0);
+    assert_string_equal(pv_fake_console(), "");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(test_write_lengths, setup),
+        cmocka_unit_test_setup(test_write_bad_pointers, setup),
+        cmocka_unit_test_setup(test_write_hole, setup),
+        cmocka_unit_test_setup(test_write_line, setup),
+        cmocka_unit_test_setup(test_partial_lines, setup),
+        cmocka_unit_test_setup(test_non_printable, setup),
+        cmocka_unit_test_setup(test_long_line, setup),
+        cmocka_unit_test_setup(test_write_max, setup),
+        cmocka_unit_test_setup(test_rate_limit, setup),
+        cmocka_unit_test_setup(test_rate_limit_partial_line, setup),
+        cmocka_unit_test_setup(test_rate_refill, setup),
+        cmocka_unit_test_setup(test_drain, setup),
+        cmocka_unit_test_setup(test_drain_wrap, setup),
+        cmocka_unit_test_setup(test_drain_full_ring, setup),
+        cmocka_unit_test_setup(test_drain_corrupt, setup),
+        cmocka_unit_test_setup(test_drain_corrupt_rate_limited, setup),
+        cmocka_unit_test_setup(test_drain_no_ring, setup),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
