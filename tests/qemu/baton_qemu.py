@@ -22,7 +22,7 @@ import threading
 import time
 
 QEMU = "qemu-system-x86_64"
-FAIL_MARKERS = ("PANIC", "FATAL hypervisor exception")
+FAIL_MARKERS = ("**** PANIC", "FATAL hypervisor exception")
 
 
 class TestFailure(Exception):
