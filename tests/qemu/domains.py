@@ -29,7 +29,7 @@ def last_int(m, pattern):
     return int(found[-1]) if found else -1
 
 
-COUNTERS = [("heartbeat", r"^\(d1\) heartbeat (\d+)", 8),
+COUNTERS = [("heartbeat", r"^\(d1\) heartbeat (\d+)", 16),
             ("memcheck", r"^\(d2\) memcheck: pass (\d+) ok", 2),
             ("pingpong", r"^\(d3\) pingpong: (\d+) round trips", 100)]
 
