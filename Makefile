@@ -51,7 +51,13 @@ host-tools :=
 fuzz-targets :=
 qemu-tests :=
 
+# check, demo and deps first install the toolchain, then build in a sub-make:
+# they must not make .config or auto.conf (which needs kconfig-conf) while
+# this Makefile is read.
+NO_CONFIG_GOALS := check demo deps clean distclean
+ifeq ($(filter $(NO_CONFIG_GOALS),$(MAKECMDGOALS)),)
 -include $(AUTO_CONF)
+endif
 include $(sort $(shell find boot arch common guests tools tests -name '*.mk' 2>/dev/null))
 
 HV_OBJS := $(addprefix $(O)/hv/,$(hv-y))
