@@ -63,7 +63,7 @@ include $(sort $(shell find boot arch common guests tools tests -name '*.mk' 2>/
 HV_OBJS := $(addprefix $(O)/hv/,$(hv-y))
 IMAGE   := $(O)/baton.elf
 
-.PHONY: all defconfig olddefconfig menuconfig check check-unit check-qemu fuzz \
+.PHONY: build-b all defconfig olddefconfig menuconfig check check-unit check-qemu fuzz \
 	demo deps clean distclean tools unit guests
 .DEFAULT_GOAL := all
 
@@ -147,14 +147,14 @@ tools: $(TOOL_BINS)
 # check: install what is missing, build everything, run every test.
 check:
 	@scripts/deps.sh check
-	@$(MAKE) --no-print-directory all unit tools $(FUZZ_BINS)
+	@$(MAKE) --no-print-directory all unit tools $(FUZZ_BINS) build-b
 	@$(PYTHON) tests/run-check.py --build $(O) \
 		--unit $(UNIT_BINS) --fuzz $(FUZZ_BINS) --qemu $(qemu-tests)
 
 check-unit: unit
 	@$(PYTHON) tests/run-check.py --build $(O) --unit $(UNIT_BINS)
 
-check-qemu: all
+check-qemu: all build-b
 	@$(PYTHON) tests/run-check.py --build $(O) --qemu $(qemu-tests)
 
 fuzz: $(FUZZ_BINS)
@@ -167,6 +167,12 @@ demo:
 
 deps:
 	@scripts/deps.sh check
+
+# The second build of the tree (banner suffix "-b"): the target of live
+# update tests, proof that two distinguishable builds come from one tree.
+build-b:
+	@$(MAKE) --no-print-directory O=$(O)/b KCONFIG_CONFIG=$(O)/b/.config \
+		BUILD_DEFCONFIG=configs/build-b.config $(O)/b/baton.elf
 
 clean:
 	rm -rf $(O)

@@ -138,6 +138,24 @@ def test_liveupdate_garbage(build):
             m.assert_absent(r"liveupdate: reserved")
 
 
+def banner(path, name):
+    with Machine(kernel=path, append="console=com1", name=name) as m:
+        g = m.wait_for(r"^\(HV\) Baton (\S+) \(build-id ([0-9a-f]{40})\)$", 30)
+        m.wait_for(BOOTED)
+        return g.group(1), g.group(2)
+
+
+def test_two_builds(build):
+    """One tree makes two builds that say which they are (the live update pair)."""
+    a = banner(image(build), "build-a")
+    b = banner(os.path.join(build, "b", "baton.elf"), "build-b")
+    if not b[0].endswith("-b") or a[0].endswith("-b"):
+        raise TestFailure("versions %s and %s: want only the second to end in -b" % (a[0], b[0]))
+    if a[1] == b[1]:
+        raise TestFailure("both builds have build id %s" % a[1])
+    print("build A: %s %s; build B: %s %s" % (a + b))
+
+
 def test_unknown_option(build):
     with Machine(kernel=image(build), append="console=com1 frobnicate=3 loglvl=7", name="unknown") as m:
         m.wait_for(r"cmdline: unknown option 'frobnicate' ignored")
@@ -148,5 +166,6 @@ if __name__ == "__main__":
     args = build_dir_from_args()
     sys.exit(run_tests([test_multiboot1_kernel, test_multiboot2_grub, test_relocated_by_grub,
                         test_memory_256m, test_memory_8g, test_liveupdate_64m,
-                        test_liveupdate_at_address, test_liveupdate_garbage, test_unknown_option],
+                        test_liveupdate_at_address, test_liveupdate_garbage, test_two_builds,
+                        test_unknown_option],
                        args))
