@@ -138,6 +138,39 @@ def test_liveupdate_garbage(build):
             m.assert_absent(r"liveupdate: reserved")
 
 
+def baton_notes(path):
+    """(type, desc bytes) of every "Baton" note in an ELF64 image's PT_NOTEs."""
+    data = open(path, "rb").read()
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    notes = []
+    for i in range(phnum):
+        p_type, _flags, p_offset, _va, _pa, p_filesz = struct.unpack_from("<IIQQQQ", data, phoff + i * phentsize)
+        if p_type != 4:
+            continue
+        off, end = p_offset, p_offset + p_filesz
+        while off + 12 <= end:
+            namesz, descsz, ntype = struct.unpack_from("<III", data, off)
+            name = data[off + 12:off + 12 + namesz].rstrip(b"\0")
+            desc_off = off + 12 + ((namesz + 3) & ~3)
+            if name == b"Baton":
+                notes.append((ntype, data[desc_off:desc_off + descsz]))
+            off = desc_off + ((descsz + 3) & ~3)
+    return notes
+
+
+def test_lu_versions_note(build):
+    """The image says which handover stream versions it reads."""
+    notes = [d for t, d in baton_notes(image(build)) if t == 1]
+    if len(notes) != 1 or len(notes[0]) != 16:
+        raise TestFailure("want one 16-byte Baton note of type 1, found %r" % notes)
+    read_min, read_max, compat, reserved = struct.unpack("<IIII", notes[0])
+    if not 1 <= read_min <= read_max or compat > read_max or reserved:
+        raise TestFailure("bad versions note: min %d max %d compat %d reserved %d"
+                          % (read_min, read_max, compat, reserved))
+    print("image reads stream versions %d..%d, writes compat %d" % (read_min, read_max, compat))
+
+
 def banner(path, name):
     with Machine(kernel=path, append="console=com1", name=name) as m:
         g = m.wait_for(r"^\(HV\) Baton (\S+) \(build-id ([0-9a-f]{40})\)$", 30)
@@ -167,5 +200,6 @@ if __name__ == "__main__":
     sys.exit(run_tests([test_multiboot1_kernel, test_multiboot2_grub, test_relocated_by_grub,
                         test_memory_256m, test_memory_8g, test_liveupdate_64m,
                         test_liveupdate_at_address, test_liveupdate_garbage, test_two_builds,
+                        test_lu_versions_note,
                         test_unknown_option],
                        args))
