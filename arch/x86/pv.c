@@ -49,6 +49,9 @@ void pv_init(void)
     wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
     /* the hypervisor runs with interrupts off and a sane flags register */
     wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
+    /* ABI 1.0 guests have no FPU state: x87/MMX fault (#NM) instead of
+     * sharing registers between domains; SSE already faults (no OSFXSR) */
+    write_cr0((read_cr0() | CR0_EM) & ~CR0_MP);
 }
 
 static uint64_t kstack_top(const struct vcpu *v)

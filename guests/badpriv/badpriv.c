@@ -66,11 +66,22 @@ static void op_lgdt(void)
     __asm__ volatile("lgdt %0" : : "m"(gdtr));
 }
 
+/* Not privileged, but outside ABI 1.0: FPU state must not be shared. */
+static void op_x87(void)
+{
+    __asm__ volatile("fninit" : : : "memory");
+}
+
+static void op_sse(void)
+{
+    __asm__ volatile(".byte 0x0f, 0x57, 0xc0" : : : "memory");    /* xorps %xmm0, %xmm0 */
+}
+
 static const struct priv_op ops[] = {
     { "cli", op_cli }, { "sti", op_sti }, { "hlt", op_hlt }, { "rdcr3", op_rdcr3 },
     { "wrcr3", op_wrcr3 }, { "in", op_in }, { "out", op_out }, { "rdmsr", op_rdmsr },
     { "wrmsr", op_wrmsr }, { "invlpg", op_invlpg }, { "lgdt", op_lgdt },
-    { "wbinvd", op_wbinvd },
+    { "wbinvd", op_wbinvd }, { "x87", op_x87 }, { "sse", op_sse },
 };
 
 int guest_main(void)

@@ -77,6 +77,21 @@ static inline void halt(void)
     __asm__ volatile("hlt" : : : "memory");
 }
 
+#define CR0_MP (1ULL << 1)
+#define CR0_EM (1ULL << 2)
+
+static inline uint64_t read_cr0(void)
+{
+    uint64_t v;
+    __asm__ volatile("mov %%cr0, %0" : "=r"(v));
+    return v;
+}
+
+static inline void write_cr0(uint64_t v)
+{
+    __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+
 static inline uint64_t read_cr2(void)
 {
     uint64_t v;

@@ -74,10 +74,13 @@ def test_isolation(build):
         ("badmem", 'name=badnull mem=4M cmdline="target=null op=read"'),
         ("badpriv", 'name=badcr3 mem=4M cmdline="op=wrcr3"'),
         ("badpriv", 'name=badio mem=4M cmdline="op=in"'),
+        ("badpriv", 'name=badx87 mem=4M cmdline="op=x87"'),
+        ("badpriv", 'name=badsse mem=4M cmdline="op=sse"'),
     ]
     with boot(build, bad, "isolation") as m:
         m.wait_for(BOOTED, 60)
-        for domid, name in [(3, "badmem"), (4, "badpriv"), (6, "badnull"), (7, "badcr3"), (8, "badio")]:
+        for domid, name in [(3, "badmem"), (4, "badpriv"), (6, "badnull"), (7, "badcr3"), (8, "badio"),
+                           (9, "badx87"), (10, "badsse")]:
             m.wait_for(r"^\(HV\) d%d '%s' crashed: " % (domid, name), 30, fail_on=("**** PANIC",))
         m.wait_for(r"^\(d5\) BADCALL DONE ok=\d+ mismatch=0 unexpected=0", 60, fail_on=("**** PANIC",))
         oks = count(m, r"^\(d5\) BADCALL OK ")
@@ -88,7 +91,7 @@ def test_isolation(build):
         m.wait_for(r"^\(d1\) heartbeat \d+", 10, start=start, fail_on=("**** PANIC",))
         m.wait_for(r"^\(d2\) memcheck: pass \d+ ok", 20, start=start, fail_on=("**** PANIC",))
         m.assert_absent(r"MEMCHECK FAIL", r"SURVIVED", r"BADCALL UNEXPECTED", r"d[0-2] '\w+' crashed")
-        print("%d garbage hypercalls rejected; 5 bad domains crashed alone" % oks)
+        print("%d garbage hypercalls rejected; 7 bad domains crashed alone" % oks)
 
 
 def test_bad_modules(build):
