@@ -73,12 +73,10 @@ all: $(IMAGE) guests
 $(KCONFIG_CONFIG):
 	@echo "  CONFIG  no $(KCONFIG_CONFIG): using the defaults"
 	@mkdir -p $(dir $(KCONFIG_CONFIG))
-	kconfig-conf --alldefconfig Kconfig
-	@$(if $(BUILD_DEFCONFIG),cat $(BUILD_DEFCONFIG) >> $(KCONFIG_CONFIG) && kconfig-conf --olddefconfig Kconfig,true)
+	$(if $(BUILD_DEFCONFIG),KCONFIG_ALLCONFIG=$(BUILD_DEFCONFIG)) kconfig-conf --alldefconfig Kconfig
 
 defconfig:
-	kconfig-conf --alldefconfig Kconfig
-	@$(if $(BUILD_DEFCONFIG),cat $(BUILD_DEFCONFIG) >> $(KCONFIG_CONFIG) && kconfig-conf --olddefconfig Kconfig,true)
+	$(if $(BUILD_DEFCONFIG),KCONFIG_ALLCONFIG=$(BUILD_DEFCONFIG)) kconfig-conf --alldefconfig Kconfig
 
 olddefconfig:
 	kconfig-conf --olddefconfig Kconfig
