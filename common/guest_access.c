@@ -19,10 +19,16 @@ uint64_t guest_gpfn_to_mfn(const struct domain *d, uint64_t gpfn)
     return INVALID_MFN;
 }
 
-/* The whole of [gva, gva + len) lies in guest RAM above page 0. */
+/* The whole of [gva, gva + len) lies in guest RAM above page 0, every page
+ * of it backed: checked before a byte moves, so a failed copy copies nothing. */
 static bool guest_range_ok(const struct domain *d, uint64_t gva, size_t len)
 {
-    return gva >= PV_PAGE_SIZE && gva <= d->mem_size && len <= d->mem_size - gva;
+    if (gva < PV_PAGE_SIZE || gva > d->mem_size || len > d->mem_size - gva)
+        return false;
+    for (uint64_t pfn = gva >> PAGE_SHIFT; len && pfn <= (gva + len - 1) >> PAGE_SHIFT; pfn++)
+        if (guest_gpfn_to_mfn(d, pfn) == INVALID_MFN)
+            return false;
+    return true;
 }
 
 static void *guest_page(const struct domain *d, uint64_t gva)
@@ -42,8 +48,6 @@ int copy_from_guest(const struct domain *d, void *dst, uint64_t gva, size_t len)
     while (len) {
         size_t chunk = MIN(len, PAGE_SIZE - (gva & ~PAGE_MASK));
         const void *src = guest_page(d, gva);
-        if (!src)
-            return -BATON_EFAULT;
         memcpy(out, src, chunk);
         out += chunk;
         gva += chunk;
@@ -61,8 +65,6 @@ int copy_to_guest(const struct domain *d, uint64_t gva, const void *src, size_t 
     while (len) {
         size_t chunk = MIN(len, PAGE_SIZE - (gva & ~PAGE_MASK));
         void *dst = guest_page(d, gva);
-        if (!dst)
-            return -BATON_EFAULT;
         memcpy(dst, in, chunk);
         in += chunk;
         gva += chunk;

@@ -152,7 +152,10 @@ static void sched_tick(struct cpu_user_regs *regs)
             }
         }
     }
-    if (slice_left && --slice_left == 0 && runq_head)
+    if (slice_left)
+        slice_left--;
+    /* an exhausted slice ends as soon as someone else wants the CPU */
+    if (slice_left == 0 && runq_head)
         need_resched = true;
 }
 
