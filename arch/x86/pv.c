@@ -41,6 +41,30 @@ uint64_t pv_guest_rsp_scratch;
 void pv_init(void);
 int arch_vcpu_create(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t rdi);
 
+#define CR4_SMEP (1ULL << 20)
+#define CR4_SMAP (1ULL << 21)
+
+/*
+ * The hypervisor reaches guest memory only through the direct map, never
+ * through a guest's own mappings: where the CPU can enforce that (SMEP:
+ * no executing user pages, SMAP: no touching them), let it.
+ */
+static void enable_smep_smap(void)
+{
+    uint32_t a, b, c, d;
+    uint64_t cr4;
+
+    cpuid(0, 0, &a, &b, &c, &d);
+    if (a < 7)
+        return;
+    cpuid(7, 0, &a, &b, &c, &d);
+    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+    cr4 |= (b & (1u << 7) ? CR4_SMEP : 0) | (b & (1u << 20) ? CR4_SMAP : 0);
+    __asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+    pr_info("pv: SMEP %s, SMAP %s\n", cr4 & CR4_SMEP ? "on" : "not available",
+            cr4 & CR4_SMAP ? "on" : "not available");
+}
+
 void pv_init(void)
 {
     wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
@@ -52,6 +76,7 @@ void pv_init(void)
     /* ABI 1.0 guests have no FPU state: x87/MMX fault (#NM) instead of
      * sharing registers between domains; SSE already faults (no OSFXSR) */
     write_cr0((read_cr0() | CR0_EM) & ~CR0_MP);
+    enable_smep_smap();
 }
 
 static uint64_t kstack_top(const struct vcpu *v)
