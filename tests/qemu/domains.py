@@ -76,11 +76,15 @@ def test_isolation(build):
         ("badpriv", 'name=badio mem=4M cmdline="op=in"'),
         ("badpriv", 'name=badx87 mem=4M cmdline="op=x87"'),
         ("badpriv", 'name=badsse mem=4M cmdline="op=sse"'),
+        ("badmem", 'name=badimage mem=4M cmdline="addr=0xffffffff80200000 op=write"'),
+        ("badmem", 'name=baddirect mem=4M cmdline="addr=0xffff888000100000 op=read"'),
+        ("badmem", 'name=badcanon mem=4M cmdline="target=noncanon op=read"'),
     ]
     with boot(build, bad, "isolation") as m:
         m.wait_for(BOOTED, 60)
         for domid, name in [(3, "badmem"), (4, "badpriv"), (6, "badnull"), (7, "badcr3"), (8, "badio"),
-                           (9, "badx87"), (10, "badsse")]:
+                           (9, "badx87"), (10, "badsse"), (11, "badimage"), (12, "baddirect"),
+                           (13, "badcanon")]:
             m.wait_for(r"^\(HV\) d%d '%s' crashed: " % (domid, name), 30, fail_on=("**** PANIC",))
         m.wait_for(r"^\(d5\) BADCALL DONE ok=\d+ mismatch=0 unexpected=0", 60, fail_on=("**** PANIC",))
         oks = count(m, r"^\(d5\) BADCALL OK ")
@@ -91,7 +95,7 @@ def test_isolation(build):
         m.wait_for(r"^\(d1\) heartbeat \d+", 10, start=start, fail_on=("**** PANIC",))
         m.wait_for(r"^\(d2\) memcheck: pass \d+ ok", 20, start=start, fail_on=("**** PANIC",))
         m.assert_absent(r"MEMCHECK FAIL", r"SURVIVED", r"BADCALL UNEXPECTED", r"d[0-2] '\w+' crashed")
-        print("%d garbage hypercalls rejected; 7 bad domains crashed alone" % oks)
+        print("%d garbage hypercalls rejected; 10 bad domains crashed alone" % oks)
 
 
 def test_bad_modules(build):
