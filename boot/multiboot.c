@@ -52,6 +52,20 @@ struct mb2_mmap_entry {
 
 #define MB1_STRING_MAX 4096
 
+/*
+ * Copy len bytes at physical pa; false when unmapped. Everything the loader
+ * wrote is read this way: its structures need not be aligned.
+ */
+static bool read_phys(void *dst, paddr_t pa, size_t len, boot_map_fn map)
+{
+    const void *src = map(pa, len);
+
+    if (!src)
+        return false;
+    memcpy(dst, src, len);
+    return true;
+}
+
 /* Copy a NUL-terminated string at physical pa into dst (bounded). */
 static int copy_phys_string(char *dst, size_t dst_size, paddr_t pa, boot_map_fn map)
 {
@@ -117,57 +131,55 @@ static void mb1_parse_mmap(struct boot_info *bi, const struct mb1_info *info, bo
     paddr_t pa = info->mmap_addr, end = (paddr_t)info->mmap_addr + info->mmap_length;
 
     while (pa + 4 <= end) {
-        const uint32_t *size = map(pa, 4);
-        const struct { uint64_t addr, len; uint32_t type; } __packed *e;
+        struct { uint64_t addr, len; uint32_t type; } __packed e;
+        uint32_t size;
 
-        if (!size || *size < 20 || pa + 4 + *size > end) {
+        if (!read_phys(&size, pa, 4, map) || size < 20 || pa + 4 + size > end ||
+            !read_phys(&e, pa + 4, sizeof(e), map)) {
             pr_warn("boot: malformed multiboot1 memory map entry at 0x%llx\n",
                     (unsigned long long)pa);
             return;
         }
-        e = map(pa + 4, 20);
-        if (!e)
-            return;
-        add_mem(bi, e->addr, e->len, e->type);
-        pa += 4 + *size;
+        add_mem(bi, e.addr, e.len, e.type);
+        pa += 4 + size;
     }
 }
 
 static void mb1_parse_modules(struct boot_info *bi, const struct mb1_info *info, boot_map_fn map)
 {
     for (uint32_t i = 0; i < info->mods_count && i < BOOT_MODS_MAX + 1; i++) {
-        const struct mb1_module *mod = map((paddr_t)info->mods_addr + i * sizeof(*mod), sizeof(*mod));
+        struct mb1_module mod;
         struct boot_module *m;
 
-        if (!mod) {
+        if (!read_phys(&mod, (paddr_t)info->mods_addr + i * sizeof(mod), sizeof(mod), map)) {
             pr_warn("boot: multiboot1 module %u not readable\n", i);
             return;
         }
-        m = add_module(bi, mod->mod_start, mod->mod_end);
-        if (m && mod->string)
-            copy_phys_string(m->cmdline, sizeof(m->cmdline), mod->string, map);
+        m = add_module(bi, mod.mod_start, mod.mod_end);
+        if (m && mod.string)
+            copy_phys_string(m->cmdline, sizeof(m->cmdline), mod.string, map);
     }
 }
 
 static int mb1_parse(struct boot_info *bi, paddr_t mbi_pa, boot_map_fn map)
 {
-    const struct mb1_info *info = map(mbi_pa, sizeof(*info));
+    struct mb1_info info;
 
-    if (!info)
+    if (!read_phys(&info, mbi_pa, sizeof(info), map))
         return -BATON_EFAULT;
     bi->protocol = 1;
-    if (info->flags & MB1_FLAG_CMDLINE)
-        copy_phys_string(bi->cmdline, sizeof(bi->cmdline), info->cmdline, map);
-    if (info->flags & MB1_FLAG_LOADER)
-        copy_phys_string(bi->loader, sizeof(bi->loader), info->boot_loader_name, map);
-    if (info->flags & MB1_FLAG_MMAP)
-        mb1_parse_mmap(bi, info, map);
-    if (bi->nr_mem == 0 && (info->flags & MB1_FLAG_MEM)) {
-        add_mem(bi, 0, (uint64_t)info->mem_lower << 10, MEM_RAM);
-        add_mem(bi, MiB(1), (uint64_t)info->mem_upper << 10, MEM_RAM);
+    if (info.flags & MB1_FLAG_CMDLINE)
+        copy_phys_string(bi->cmdline, sizeof(bi->cmdline), info.cmdline, map);
+    if (info.flags & MB1_FLAG_LOADER)
+        copy_phys_string(bi->loader, sizeof(bi->loader), info.boot_loader_name, map);
+    if (info.flags & MB1_FLAG_MMAP)
+        mb1_parse_mmap(bi, &info, map);
+    if (bi->nr_mem == 0 && (info.flags & MB1_FLAG_MEM)) {
+        add_mem(bi, 0, (uint64_t)info.mem_lower << 10, MEM_RAM);
+        add_mem(bi, MiB(1), (uint64_t)info.mem_upper << 10, MEM_RAM);
     }
-    if (info->flags & MB1_FLAG_MODS)
-        mb1_parse_modules(bi, info, map);
+    if (info.flags & MB1_FLAG_MODS)
+        mb1_parse_modules(bi, &info, map);
     return 0;
 }
 
@@ -246,14 +258,15 @@ static void mb2_parse_tag(struct boot_info *bi, const uint8_t *tag, uint32_t typ
 
 static int mb2_parse(struct boot_info *bi, paddr_t mbi_pa, boot_map_fn map)
 {
-    const uint32_t *hdr = map(mbi_pa, 8);
     const uint8_t *mbi, *meminfo = NULL;
     uint32_t total, off, size = 0, meminfo_size = 0;
     bool have_mmap = false;
 
-    if (!hdr)
+    uint32_t header[2];         /* total_size, reserved */
+
+    if (!read_phys(header, mbi_pa, sizeof(header), map))
         return -BATON_EFAULT;
-    total = hdr[0];
+    total = header[0];
     if (total < 16 || total > MB2_INFO_MAX) {
         pr_err("boot: multiboot2 info size %u, want 16..%u\n", total, MB2_INFO_MAX);
         return -BATON_EINVAL;
@@ -264,21 +277,22 @@ static int mb2_parse(struct boot_info *bi, paddr_t mbi_pa, boot_map_fn map)
     bi->protocol = 2;
 
     for (off = 8; off + 8 <= total; off = (uint32_t)ALIGN_UP((uint64_t)off + size, 8)) {
-        const struct mb2_tag *t = (const void *)(mbi + off);
+        struct mb2_tag t;
 
-        size = t->size;
+        memcpy(&t, mbi + off, sizeof(t));
+        size = t.size;
         if (size < 8 || size > total - off) {
             pr_err("boot: multiboot2 tag %u at offset %u has size %u (room %u)\n",
-                   t->type, off, size, total - off);
+                   t.type, off, size, total - off);
             return -BATON_EINVAL;
         }
-        if (t->type == MB2_TAG_END)
+        if (t.type == MB2_TAG_END)
             break;
-        if (t->type == MB2_TAG_MEMINFO) {
+        if (t.type == MB2_TAG_MEMINFO) {
             meminfo = mbi + off;
             meminfo_size = size;
         }
-        mb2_parse_tag(bi, mbi + off, t->type, size, &have_mmap);
+        mb2_parse_tag(bi, mbi + off, t.type, size, &have_mmap);
     }
     if (!have_mmap && meminfo)
         mb2_parse_meminfo(bi, meminfo, meminfo_size);
