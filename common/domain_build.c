@@ -177,12 +177,13 @@ static void make_handle(struct domain *d)
 static void setup_abi_pages(struct domain *d, const struct domain_config *cfg)
 {
     struct start_info *si = abi_page(d, PV_START_INFO_GPA);
-    struct pv_time_info *t = &((struct shared_info *)abi_page(d, PV_SHARED_INFO_GPA))->time;
+    struct pv_time_info *t;
     uint64_t tsc = rdtsc();
 
     d->start_info = si;
     d->shared_info = abi_page(d, PV_SHARED_INFO_GPA);
     d->console_ring = abi_page(d, PV_CONSOLE_RING_GPA);
+    t = &d->shared_info->time;
     /* guest time 0 is this TSC reading */
     d->time_base_ns = time_scale_apply(tsc - tsc_at_boot(), tsc_scale());
 
