@@ -141,6 +141,11 @@ void guest_unmap_window(struct domain *d, unsigned int slot);
 /* ---- scheduler (common/sched.c) */
 void vcpu_wake(struct vcpu *v);
 void vcpu_block(struct vcpu *v);
+/*
+ * Pause counts nest. On one CPU the hypervisor code calling this is the only
+ * thing running, so when it returns no vCPU of d is on the CPU; the caller's
+ * own vCPU, if d is its domain, stops at its next exit to the guest.
+ */
 void domain_pause(struct domain *d);
 void domain_unpause(struct domain *d);
 
