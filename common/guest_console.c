@@ -24,6 +24,13 @@
 /* Token bucket: bytes per second sustained, and the most saved up. */
 #define CONSOLE_RATE            KiB(8)
 #define CONSOLE_BURST           KiB(16)
+/*
+ * Once dropping, a domain stays silent until this much is saved up again:
+ * otherwise every trickle of new tokens would let a fragment and a drop
+ * report through, and the reports (more text than the fragments) would
+ * flood the console the limit is there to protect.
+ */
+#define CONSOLE_RESUME          KiB(1)
 /* Bytes copied out of guest memory at a time (on the hypervisor stack). */
 #define COPY_CHUNK              256u
 /* "(d65535) " */
@@ -115,8 +122,10 @@ static void report_dropped(struct domain *d)
         flush_line(d);
     n = snprintf(msg, sizeof(msg), "[console: %llu bytes dropped by the rate limit]",
                  (unsigned long long)d->console.dropped);
-    if (n > 0)
+    if (n > 0) {
         emit_line(d, msg, MIN((size_t)n, sizeof(msg) - 1));
+        d->console.tokens -= MIN(d->console.tokens, (uint64_t)n);   /* reports cost too */
+    }
     d->console.dropped = 0;
 }
 
@@ -128,9 +137,14 @@ void guest_console_output(struct domain *d, const char *s, size_t n)
     if (gc->line_len > GUEST_CONSOLE_LINE)
         gc->line_len = 0;       /* cannot happen; never index past line[] */
     refill(gc);
-    allowed = (size_t)MIN((uint64_t)n, gc->tokens);
-    if (allowed && gc->dropped)
+    if (gc->dropped) {
+        if (gc->tokens < CONSOLE_RESUME) {
+            gc->dropped += n;
+            return;
+        }
         report_dropped(d);
+    }
+    allowed = (size_t)MIN((uint64_t)n, gc->tokens);
     gc->tokens -= allowed;
     for (size_t i = 0; i < allowed; i++)
         put_char(d, s[i]);

@@ -130,6 +130,25 @@ def run_bad_modules(build, extra):
         m.wait_for(r"^\(d1\) heartbeat \d+", 30)
 
 
+def test_console_rate_limit(build):
+    """A guest printing flat out is cut to its rate and told so; others are heard."""
+    noisy = [("dom0", "name=dom0 mem=4M"),
+             ("heartbeat", 'name=noisy mem=4M cmdline="period=1"'),
+             ("heartbeat", 'name=quiet mem=4M cmdline="period=250"')]
+    with boot(build, noisy, "console-flood") as m:
+        m.wait_for(BOOTED, 60)
+        g = m.wait_for(r"^\(d1\) \[console: (\d+) bytes dropped by the rate limit\]", 60)
+        start = len(m.text())
+        for _ in range(4):
+            start = m.wait_for(r"^\(d2\) heartbeat \d+", 10, start=start).end()
+        m.assert_absent(r"HEARTBEAT FAIL", r"crashed")
+        # a drop ends only once a real budget is back: reports are few and large
+        if int(g.group(1)) < 100:
+            raise TestFailure("a drop report for only %s bytes: reports would flood" % g.group(1))
+        print("noisy guest: %s bytes dropped in one report; quiet guest still heard" % g.group(1))
+
+
 if __name__ == "__main__":
-    sys.exit(run_tests([test_standard_domains, test_isolation, test_bad_modules],
+    sys.exit(run_tests([test_standard_domains, test_isolation, test_bad_modules,
+                        test_console_rate_limit],
                        build_dir_from_args()))

@@ -217,14 +217,20 @@ static void test_rate_limit(void **state)
     assert_string_equal(pv_fake_console(), "(d7) fine\n");
 
     pv_fake_console_clear();
+    /* a trickle of tokens is not enough: still silent, still counting */
     pv_fake.now += NS_PER_SEC / 1000;       /* 8 bytes of tokens */
     assert_int_equal(cputs(d0, "back\n"), 5);
+    assert_int_equal(d0->console.dropped, 20);
+    assert_string_equal(pv_fake_console(), "");
+    /* a second's eighth refills 1 KiB: the report, then the text */
+    pv_fake.now += NS_PER_SEC / 8;
+    assert_int_equal(cputs(d0, "back\n"), 5);
     assert_string_equal(pv_fake_console(),
-                        "(d0) [console: 15 bytes dropped by the rate limit]\n(d0) back\n");
+                        "(d0) [console: 20 bytes dropped by the rate limit]\n(d0) back\n");
     assert_int_equal(d0->console.dropped, 0);
-    /* 3 tokens left: the rest of this is dropped */
-    assert_int_equal(cputs(d0, "abcdef\n"), 7);
-    assert_int_equal(d0->console.dropped, 4);
+    /* the report was charged like text: its length and the 5 bytes after it */
+    assert_int_equal(d0->console.tokens, RATE / 1000 + RATE / 8 -
+                     strlen("[console: 20 bytes dropped by the rate limit]") - 5);
 }
 
 /* A partial line from before the drop comes out before the report. */
