@@ -27,6 +27,7 @@
 #include <baton/errno.h>
 #include <baton/lu_stream.h>
 #include <baton/printk.h>
+#include "../common/host_tool.h"
 
 /* ------------------------------------------------------------ configurations */
 
@@ -66,49 +67,6 @@ static const char *mem_label(uint64_t mem)
 
 /* ------------------------------------------------------------ host glue */
 
-static bool verbose;
-
-void printk(int level, const char *fmt, ...)
-{
-    va_list ap;
-
-    (void)level;
-    if (!verbose)
-        return;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-}
-
-void printk_set_level(int level)
-{
-    (void)level;
-}
-
-void panic(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("lu-bench: panic: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
-
-static void __noreturn die(const char *fmt, ...) __printf(1, 2);
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("lu-bench: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(2);
-}
 
 /* ------------------------------------------------------------ synthetic machine */
 
@@ -709,6 +667,8 @@ int main(int argc, char **argv)
     bool list = false, cg = false;
     int only = -1;
 
+    host_tool_name = "lu-bench";
+
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--list"))
             list = true;
@@ -719,7 +679,7 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--instr") && i + 1 < argc)
             instr = argv[++i];
         else if (!strcmp(argv[i], "-v"))
-            verbose = true;
+            host_tool_verbose = true;
         else
             die("usage: lu-bench [-v] [--list | --callgrind [--only N] | --instr FILE]");
     }

@@ -32,52 +32,10 @@
 
 #include <baton/lu_stream.h>
 #include <baton/printk.h>
+#include "../common/host_tool.h"
 
 #define MAX_RANGES 64
 
-static bool verbose;
-
-void printk(int level, const char *fmt, ...)
-{
-    va_list ap;
-
-    (void)level;
-    if (!verbose)
-        return;
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-}
-
-void printk_set_level(int level)
-{
-    (void)level;
-}
-
-void panic(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("lu-dump: panic: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    abort();
-}
-
-static void __noreturn die(const char *fmt, ...) __printf(1, 2);
-static void die(const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    fputs("lu-dump: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-    exit(2);
-}
 
 /* ------------------------------------------------------------ files */
 
@@ -524,6 +482,8 @@ int main(int argc, char **argv)
     bool json = false;
     int rc;
 
+    host_tool_name = "lu-dump";
+
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **slot = !strcmp(a, "--pages") ? &pages : !strcmp(a, "--mfns") ? &mfns :
@@ -533,7 +493,7 @@ int main(int argc, char **argv)
         if (!strcmp(a, "--json"))
             json = true;
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
-            verbose = true;
+            host_tool_verbose = true;
         else if (slot && i + 1 < argc)
             *slot = argv[++i];
         else
