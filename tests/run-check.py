@@ -60,11 +60,14 @@ def run_fuzz(binary, runs):
         return 0, 1
     with tempfile.TemporaryDirectory() as scratch:
         t0 = time.time()
-        rc, out = run([binary, "-runs=%d" % runs, "-seed=1", scratch, corpus], 3600)
+        artifacts = os.path.join(os.path.dirname(binary), "artifacts", name) + os.sep
+        os.makedirs(artifacts, exist_ok=True)
+        rc, out = run([binary, "-runs=%d" % runs, "-seed=1", "-artifact_prefix=" + artifacts,
+                       scratch, corpus], 3600)
         dt = time.time() - t0
     m = re.findall(r"Done (\d+) runs", out)
     if rc != 0 or not m:
-        print("fuzz %s: FAILED (rc=%d)" % (name, rc))
+        print("fuzz %s: FAILED (rc=%d); crashing input under %s" % (name, rc, artifacts))
         print(tail(out))
         return 0, 1
     print("fuzz %-40s %s executions clean in %.1fs" % (name, m[-1], dt))
