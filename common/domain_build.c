@@ -200,11 +200,14 @@ static void setup_abi_pages(struct domain *d, const struct domain_config *cfg)
     memcpy(si->name, d->name, sizeof(si->name));
     memcpy(si->cmdline, cfg->cmdline, sizeof(si->cmdline));
 
+    /* odd while the fields change (the guest retries), as pvclock wants */
     t->version = 1;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     t->tsc_timestamp = tsc;
     t->system_time = 0;
     t->tsc_to_system_mul = tsc_scale()->mul;
     t->tsc_shift = tsc_scale()->shift;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     t->version = 2;
 }
 

@@ -81,7 +81,8 @@ void *vmap(const mfn_t *mfns, unsigned int nr)
             return NULL;
         }
     }
-    mark((unsigned int)first, nr, true);
+    /* the guard page is taken too, so no later mapping can start on it */
+    mark((unsigned int)first, nr + 1, true);
     hint = (unsigned int)first + nr + 1;
     return (void *)(uintptr_t)va;
 }
@@ -91,9 +92,9 @@ void vunmap(void *va, unsigned int nr)
     uint64_t v = (uint64_t)(uintptr_t)va;
     unsigned int first = (unsigned int)((v - VMAP_VIRT_START) >> PAGE_SHIFT);
 
-    BUG_ON(v < VMAP_VIRT_START || first + nr > VMAP_PAGES);
+    BUG_ON(v < VMAP_VIRT_START || first + nr + 1 > VMAP_PAGES);
     unmap_range(idle_pt_root, v, (uint64_t)nr << PAGE_SHIFT);
-    mark(first, nr, false);
+    mark(first, nr + 1, false);
     if (first < hint)
         hint = first;
 }

@@ -45,7 +45,11 @@ trap_common:
     push    r13
     push    r14
     push    r15
-    cld
+    ; A known flags register: the CPU clears TF and NT on the way in but
+    ; not AC (a guest could enter with AC set and defeat SMAP) nor DF.
+    ; IF is already clear (interrupt gates).
+    push    2
+    popfq
     mov     rdi, rsp
     call    do_trap
 trap_return:

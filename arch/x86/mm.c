@@ -183,8 +183,15 @@ static void hand_to_page_allocator(paddr_t start, paddr_t end, void *arg)
     page_free_range(start >> PAGE_SHIFT, end >> PAGE_SHIFT);
 }
 
+#define MSR_EFER  0xc0000080
+#define EFER_NXE  (1ULL << 11)
+
 void memory_init(const struct boot_info *bi, const struct boot_options *opts)
 {
+    /* head.asm turned NX on if the CPU has it */
+    paging_set_nx(rdmsr(MSR_EFER) & EFER_NXE);
+    if (!(rdmsr(MSR_EFER) & EFER_NXE))
+        pr_warn("memory: CPU without NX: hypervisor data is executable\n");
     image_region = (struct phys_region){ hv_phys_start,
         hv_phys_start + ALIGN_UP((uint64_t)(__image_end - __image_start), PAGE_SIZE) };
     hv_phys_end = image_region.end;

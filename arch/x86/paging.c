@@ -11,6 +11,14 @@
 
 paddr_t idle_pt_root;
 
+/* PTE bits this CPU accepts: without NX, bit 63 is reserved and faults. */
+static uint64_t pte_supported = ~0ULL;
+
+void paging_set_nx(bool available)
+{
+    pte_supported = available ? ~0ULL : ~PTE_NX;
+}
+
 static uint64_t *table_of(uint64_t entry)
 {
     return phys_to_virt(entry & PTE_ADDR);
@@ -49,6 +57,7 @@ int map_range(paddr_t root_pa, uint64_t va, paddr_t pa, uint64_t size, uint64_t 
 
     if (!IS_ALIGNED(va | pa | size, PAGE_SIZE))
         return -BATON_EINVAL;
+    flags &= pte_supported;
     while (va < end) {
         bool big = large && IS_ALIGNED(va | pa, MiB(2)) && end - va >= MiB(2);
         uint64_t step = big ? MiB(2) : PAGE_SIZE;

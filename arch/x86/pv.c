@@ -41,28 +41,34 @@ uint64_t pv_guest_rsp_scratch;
 void pv_init(void);
 int arch_vcpu_create(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t rdi);
 
-#define CR4_SMEP (1ULL << 20)
-#define CR4_SMAP (1ULL << 21)
+#define CR4_PAE   (1ULL << 5)
+#define CR4_PGE   (1ULL << 7)
+#define CR4_UMIP  (1ULL << 11)
+#define CR4_SMEP  (1ULL << 20)
+#define CR4_SMAP  (1ULL << 21)
+#define MSR_SYSENTER_CS 0x174
 
 /*
- * The hypervisor reaches guest memory only through the direct map, never
- * through a guest's own mappings: where the CPU can enforce that (SMEP:
- * no executing user pages, SMAP: no touching them), let it.
+ * CR4 from scratch, not OR-ed into what the loader (firmware, kexec from
+ * another kernel) left: no OSXSAVE or FSGSBASE that would give guests state
+ * we never switch. What the CPU offers to protect the hypervisor is on:
+ * SMEP and SMAP (the hypervisor reaches guests only through the direct
+ * map), UMIP (no sgdt/sidt/str leaking addresses to ring 3).
  */
-static void enable_smep_smap(void)
+static void setup_cr4(void)
 {
-    uint32_t a, b, c, d;
-    uint64_t cr4;
+    uint32_t a, b, c, d, max;
+    uint64_t cr4 = CR4_PAE | CR4_PGE;
 
-    cpuid(0, 0, &a, &b, &c, &d);
-    if (a < 7)
-        return;
-    cpuid(7, 0, &a, &b, &c, &d);
-    __asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-    cr4 |= (b & (1u << 7) ? CR4_SMEP : 0) | (b & (1u << 20) ? CR4_SMAP : 0);
+    cpuid(0, 0, &max, &b, &c, &d);
+    if (max >= 7) {
+        cpuid(7, 0, &a, &b, &c, &d);
+        cr4 |= (b & (1u << 7) ? CR4_SMEP : 0) | (b & (1u << 20) ? CR4_SMAP : 0) |
+               (c & (1u << 2) ? CR4_UMIP : 0);
+    }
     __asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
-    pr_info("pv: SMEP %s, SMAP %s\n", cr4 & CR4_SMEP ? "on" : "not available",
-            cr4 & CR4_SMAP ? "on" : "not available");
+    pr_info("pv: SMEP %s, SMAP %s, UMIP %s\n", cr4 & CR4_SMEP ? "on" : "not available",
+            cr4 & CR4_SMAP ? "on" : "not available", cr4 & CR4_UMIP ? "on" : "not available");
 }
 
 void pv_init(void)
@@ -76,7 +82,10 @@ void pv_init(void)
     /* ABI 1.0 guests have no FPU state: x87/MMX fault (#NM) instead of
      * sharing registers between domains; SSE already faults (no OSFXSR) */
     write_cr0((read_cr0() | CR0_EM) & ~CR0_MP);
-    enable_smep_smap();
+    /* sysenter is valid in 64-bit mode on Intel: make it fault (#GP) rather
+     * than enter ring 0 wherever a previous kernel pointed it */
+    wrmsr(MSR_SYSENTER_CS, 0);
+    setup_cr4();
 }
 
 static uint64_t kstack_top(const struct vcpu *v)

@@ -192,10 +192,30 @@ static void hypervisor_exception(struct cpu_user_regs *regs, unsigned int v)
           (unsigned long long)regs->rip);
 }
 
+/*
+ * An NMI (watchdog, front-panel button, LINT1) says nothing about the code
+ * it interrupted: count it and go back, on the IST stack it came in on
+ * (no scheduling from here). The first few are logged.
+ */
+#define NMI_LOG_MAX 8
+static unsigned long nmi_count;
+
+static void do_nmi(const struct cpu_user_regs *regs)
+{
+    if (++nmi_count <= NMI_LOG_MAX)
+        pr_warn("traps: NMI %lu at rip 0x%llx (%s)%s\n", nmi_count,
+                (unsigned long long)regs->rip, regs_from_guest(regs) ? "guest" : "hypervisor",
+                nmi_count == NMI_LOG_MAX ? "; further NMIs are counted silently" : "");
+}
+
 void do_trap(struct cpu_user_regs *regs)
 {
     unsigned int v = (unsigned int)regs->vector;
 
+    if (v == VECTOR_NMI) {
+        do_nmi(regs);
+        return;
+    }
     if (v == VECTOR_HYPERCALL) {
         pv_hypercall(regs);
     } else if (v >= 32) {

@@ -19,6 +19,7 @@ _Static_assert(sizeof(struct cpu_user_regs) == 22 * 8, "frame layout is shared w
 #define GDT_USER_CS   0x23   /* 0x20 | RPL 3 */
 #define GDT_TSS       0x28
 
+#define VECTOR_NMI        2
 #define VECTOR_APIC_TIMER 0xf0
 #define VECTOR_SPURIOUS   0xff
 #define VECTOR_HYPERCALL  0x100  /* not an IDT vector: syscall_entry's mark */

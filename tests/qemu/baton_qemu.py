@@ -56,7 +56,7 @@ class Machine:
     """One QEMU run. Use as a context manager so QEMU always ends."""
 
     def __init__(self, kernel=None, append="", modules=(), mem="256M", machine="pc",
-                 iso=None, extra=(), timeout=120, name="baton", icount=False):
+                 iso=None, extra=(), timeout=120, name="baton", icount=False, cpu="max"):
         self.kernel = kernel
         self.append = append
         self.modules = list(modules)
@@ -67,6 +67,7 @@ class Machine:
         self.timeout = timeout
         self.name = name
         self.icount = icount
+        self.cpu = cpu
         self.accel = choose_accel()
         self.dir = tempfile.mkdtemp(prefix="baton-qemu-")
         self.log = ""
@@ -88,9 +89,9 @@ class Machine:
         if self.accel == "kvm":
             cmd += ["-accel", "kvm", "-cpu", "host,-arch-capabilities"]
         elif self.icount:
-            cmd += ["-accel", "tcg", "-icount", "shift=0", "-cpu", "max"]
+            cmd += ["-accel", "tcg", "-icount", "shift=0", "-cpu", self.cpu]
         else:
-            cmd += ["-accel", "tcg", "-cpu", "max"]
+            cmd += ["-accel", "tcg", "-cpu", self.cpu]
         if self.kernel:
             cmd += ["-kernel", self.kernel, "-append", self.append]
             if self.modules:

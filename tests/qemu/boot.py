@@ -189,6 +189,17 @@ def test_two_builds(build):
     print("build A: %s %s; build B: %s %s" % (a + b))
 
 
+def test_cpu_without_nx(build):
+    """An old CPU (no NX, no SMEP/SMAP) boots and runs a domain; NX is never used."""
+    mods = ["%s name=hb mem=4M cmdline=\"period=100\"" % os.path.join(build, "guests", "heartbeat.elf")]
+    with Machine(kernel=image(build), append="console=com1", modules=mods, cpu="qemu64,-nx",
+                 name="no-nx") as m:
+        m.wait_for(r"memory: CPU without NX")
+        m.wait_for(r"pv: SMEP not available, SMAP not available")
+        m.wait_for(BOOTED)
+        m.wait_for(r"^\(d0\) heartbeat 2 ", 30)
+
+
 def test_unknown_option(build):
     with Machine(kernel=image(build), append="console=com1 frobnicate=3 loglvl=7", name="unknown") as m:
         m.wait_for(r"cmdline: unknown option 'frobnicate' ignored")
@@ -200,6 +211,6 @@ if __name__ == "__main__":
     sys.exit(run_tests([test_multiboot1_kernel, test_multiboot2_grub, test_relocated_by_grub,
                         test_memory_256m, test_memory_8g, test_liveupdate_64m,
                         test_liveupdate_at_address, test_liveupdate_garbage, test_two_builds,
-                        test_lu_versions_note,
+                        test_lu_versions_note, test_cpu_without_nx,
                         test_unknown_option],
                        args))
