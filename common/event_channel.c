@@ -14,7 +14,7 @@
  *   -ENOSYS  unknown cmd
  *   -EINVAL  nonzero pad; port outside 1..NR_EVTCHN_PORTS-1; a reserved
  *            domid (>= DOMID_FIRST_RESERVED); a port in the wrong state
- *            (send/close of a closed port, send on an unbound or virq
+ *            (send/close of a closed port, send on a virq
  *            port, bind to a port that is not unbound or not offered to
  *            the caller); virq >= NR_VIRQS or VIRQ_CONSOLE
  *   -ENOENT  bind_interdomain: remote domain does not exist (or is dying);
@@ -257,6 +257,9 @@ static long op_send(struct domain *d, uint64_t arg)
     if (!port_valid(op.port))
         return -BATON_EINVAL;
     chn = &d->evtchn[op.port];
+    /* unbound: nobody listens yet (or the peer went away): dropped, not an error */
+    if (chn->state == EVTCHNSTAT_unbound)
+        return 0;
     if (chn->state != EVTCHNSTAT_interdomain)
         return -BATON_EINVAL;
     if (chn->remote_dom == DOMID_HYPERVISOR) {
@@ -266,7 +269,7 @@ static long op_send(struct domain *d, uint64_t arg)
     /*
      * A peer that is dying is not ALIVE any more: the event is dropped, as
      * if it had arrived just before the peer died. Its release makes this
-     * port unbound, and then send fails.
+     * port unbound, and sends on it are dropped from then on.
      */
     rd = domain_by_id(chn->remote_dom);
     if (peer_end(rd, d, op.port, chn->remote_port))

@@ -13,8 +13,9 @@
  *            slot >= GNT_WINDOW_SLOTS; domid reserved (>= DOMID_FIRST_RESERVED)
  *            or the caller's own; gpfn below PV_KERNEL_FIRST_PFN or outside
  *            the granter's memory
- *   -EBUSY   grant_access: ref in use; end_access: still mapped;
- *            map: slot in use
+ *   -EEXIST  grant_access: ref in use
+ *   -EBUSY   end_access: still mapped; map: slot in use (checked after the
+ *            grant itself, as the spec orders it)
  *   -ENOENT  end_access: ref not granted; map: granter does not exist or
  *            has not granted ref to the caller (yet: backends retry);
  *            unmap: slot not mapped
@@ -89,7 +90,7 @@ static long op_grant_access(struct domain *d, uint64_t arg)
         return -BATON_EINVAL;
     ge = &d->grants[op.ref];
     if (ge->in_use)
-        return -BATON_EBUSY;
+        return -BATON_EEXIST;
     ge->grantee = op.domid;
     ge->flags = op.flags;
     ge->gpfn = op.gpfn;
@@ -122,8 +123,6 @@ static long map_check_args(const struct domain *d, const struct gnttab_map *op)
     if (op->pad || (op->flags & ~GNTMAP_MASK) || op->ref >= NR_GRANT_REFS ||
         op->slot >= GNT_WINDOW_SLOTS || !other_domid_ok(d, op->domid))
         return -BATON_EINVAL;
-    if (d->gnt_maps[op->slot].in_use)
-        return -BATON_EBUSY;
     return 0;
 }
 
@@ -147,6 +146,8 @@ static long op_map(struct domain *d, uint64_t arg)
     ge = &gd->grants[op.ref];
     if (!ge->in_use || ge->grantee != d->domid)
         return -BATON_ENOENT;
+    if (d->gnt_maps[op.slot].in_use)
+        return -BATON_EBUSY;
     readonly = op.flags & GNTMAP_readonly;
     if ((ge->flags & GNTF_readonly) && !readonly)
         return -BATON_EPERM;

@@ -128,7 +128,7 @@ static void test_grant_access_args(void **state)
     assert_int_equal(grant(d0, 0, 1, 0, PV_KERNEL_FIRST_PFN), 0);
     assert_int_equal(grant(d0, NR_GRANT_REFS - 1, 9, GNTF_readonly,
                            (FAKE_MEM_SIZE >> PV_PAGE_SHIFT) - 1), 0);
-    assert_int_equal(grant(d0, 0, 1, 0, PAGE_PFN), -BATON_EBUSY);
+    assert_int_equal(grant(d0, 0, 1, 0, PAGE_PFN), -BATON_EEXIST);
     assert_int_equal(d0->grants[0].gpfn, PV_KERNEL_FIRST_PFN);      /* unchanged */
 }
 
@@ -231,7 +231,7 @@ static void test_grant_map_unmap_end(void **state)
     /* the slot is taken; the grant stays while mapped */
     assert_int_equal(map(d1, 0, 3, 5, 0), -BATON_EBUSY);
     assert_int_equal(end_access(d0, 3), -BATON_EBUSY);
-    assert_int_equal(grant(d0, 3, 1, 0, PAGE_PFN), -BATON_EBUSY);
+    assert_int_equal(grant(d0, 3, 1, 0, PAGE_PFN), -BATON_EEXIST);
 
     assert_int_equal(unmap(d1, 5), 0);
     assert_int_equal(pv_fake.unmaps, 1);
@@ -352,6 +352,8 @@ static void test_all_slots(void **state)
     assert_int_equal(d0->grants[0].map_count, GNT_WINDOW_SLOTS);
     for (uint32_t s = 0; s < GNT_WINDOW_SLOTS; s++)
         assert_int_equal(map(d1, 0, 0, s, 0), -BATON_EBUSY);
+    /* the grant is checked before the slot (the spec's order) */
+    assert_int_equal(map(d1, 0, 7, 0, 0), -BATON_ENOENT);
     gnttab_release(d1);
     assert_int_equal(d0->grants[0].map_count, 0);
 }
