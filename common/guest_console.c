@@ -21,9 +21,18 @@
 #include <public/hypercall.h>
 
 #define NS_PER_SEC              UINT64_C(1000000000)
-/* Token bucket: bytes per second sustained, and the most saved up. */
+/*
+ * Token buckets, in bytes that reach the serial line (a guest's text plus
+ * the "(dN) " prefix and CR LF of every line, so a guest printing empty
+ * lines pays for what the line carries). Each domain has its own; all
+ * guests together share one that keeps them under a 115200-baud line
+ * (11.5 KB/s), since the hypervisor writes the UART synchronously.
+ */
 #define CONSOLE_RATE            KiB(8)
 #define CONSOLE_BURST           KiB(16)
+#define ALL_GUESTS_RATE         KiB(10)
+/* more than one domain's rate and burst: one domain alone cannot silence the rest */
+#define ALL_GUESTS_BURST        KiB(24)
 /*
  * Once dropping, a domain stays silent until this much is saved up again:
  * otherwise every trickle of new tokens would let a fragment and a drop
@@ -35,36 +44,90 @@
 #define COPY_CHUNK              256u
 /* "(d65535) " */
 #define PREFIX_MAX              16u
+/* What a line costs beyond its text: the prefix and CR LF. */
+#define LINE_OVERHEAD(d)        (prefix_len(d) + 2u)
 
 /* -------------------------------------------------------------- rate limit */
 
-static void refill(struct guest_console *gc)
+struct bucket {
+    uint64_t *tokens;
+    uint64_t *last_refill_ns;
+    uint64_t rate;
+    uint64_t burst;
+};
+
+static uint64_t all_guests_tokens, all_guests_last_refill;
+
+static void refill(const struct bucket *b)
 {
     uint64_t now = now_ns(), elapsed, add;
 
-    /* a new domain (never refilled) starts with a full bucket */
-    if (!gc->last_refill_ns) {
-        gc->tokens = CONSOLE_BURST;
-        gc->last_refill_ns = now ? now : 1;
+    /* a new bucket (never refilled) starts full */
+    if (!*b->last_refill_ns) {
+        *b->tokens = b->burst;
+        *b->last_refill_ns = now ? now : 1;
         return;
     }
     /* system time never goes back; if it did, start counting from now */
-    if (now < gc->last_refill_ns) {
-        gc->last_refill_ns = now ? now : 1;
+    if (now < *b->last_refill_ns) {
+        *b->last_refill_ns = now ? now : 1;
         return;
     }
-    elapsed = now - gc->last_refill_ns;
+    elapsed = now - *b->last_refill_ns;
     /* bounded first, so the multiplication below cannot overflow */
-    if (elapsed >= CONSOLE_BURST * NS_PER_SEC / CONSOLE_RATE) {
-        gc->tokens = CONSOLE_BURST;
-        gc->last_refill_ns = now;
+    if (elapsed >= b->burst * NS_PER_SEC / b->rate) {
+        *b->tokens = b->burst;
+        *b->last_refill_ns = now;
         return;
     }
-    add = elapsed * CONSOLE_RATE / NS_PER_SEC;
+    add = elapsed * b->rate / NS_PER_SEC;
     if (!add)
         return;         /* keep last_refill_ns: the time still counts */
-    gc->tokens = MIN(gc->tokens + add, CONSOLE_BURST);
-    gc->last_refill_ns += add * NS_PER_SEC / CONSOLE_RATE;
+    *b->tokens = MIN(*b->tokens + add, b->burst);
+    *b->last_refill_ns += add * NS_PER_SEC / b->rate;
+}
+
+static struct bucket domain_bucket(struct domain *d)
+{
+    return (struct bucket){ &d->console.tokens, &d->console.last_refill_ns,
+                            CONSOLE_RATE, CONSOLE_BURST };
+}
+
+static const struct bucket all_guests = {
+    &all_guests_tokens, &all_guests_last_refill, ALL_GUESTS_RATE, ALL_GUESTS_BURST,
+};
+
+void guest_console_init(void)
+{
+    all_guests_tokens = 0;
+    all_guests_last_refill = 0;         /* full at the first output */
+}
+
+static void refill_both(struct domain *d)
+{
+    struct bucket b = domain_bucket(d);
+
+    refill(&b);
+    refill(&all_guests);
+}
+
+/* Both buckets hold cost: take it and say yes. */
+static bool charge(struct domain *d, uint64_t cost)
+{
+    if (d->console.tokens < cost || all_guests_tokens < cost)
+        return false;
+    d->console.tokens -= cost;
+    all_guests_tokens -= cost;
+    return true;
+}
+
+static unsigned int prefix_len(const struct domain *d)
+{
+    unsigned int n = 3;                 /* "(d" ... ")" */
+
+    for (unsigned int id = d->domid; id >= 10; id /= 10)
+        n++;
+    return n + 2;                       /* the digit, ") " */
 }
 
 /* --------------------------------------------------------------- lines */
@@ -123,32 +186,44 @@ static void report_dropped(struct domain *d)
     n = snprintf(msg, sizeof(msg), "[console: %llu bytes dropped by the rate limit]",
                  (unsigned long long)d->console.dropped);
     if (n > 0) {
+        uint64_t cost = (uint64_t)MIN((size_t)n, sizeof(msg) - 1) + LINE_OVERHEAD(d);
         emit_line(d, msg, MIN((size_t)n, sizeof(msg) - 1));
-        d->console.tokens -= MIN(d->console.tokens, (uint64_t)n);   /* reports cost too */
+        /* reports cost too (resume left room for one) */
+        d->console.tokens -= MIN(d->console.tokens, cost);
+        all_guests_tokens -= MIN(all_guests_tokens, cost);
     }
     d->console.dropped = 0;
+}
+
+/* Wire bytes of c: itself, plus prefix and CR LF when it ends a line. */
+static uint64_t char_cost(const struct domain *d, char c)
+{
+    bool ends_line = c == '\n' || d->console.line_len >= GUEST_CONSOLE_LINE;
+
+    return 1 + (ends_line ? LINE_OVERHEAD(d) : 0);
 }
 
 void guest_console_output(struct domain *d, const char *s, size_t n)
 {
     struct guest_console *gc = &d->console;
-    size_t allowed;
+    size_t i;
 
     if (gc->line_len > GUEST_CONSOLE_LINE)
         gc->line_len = 0;       /* cannot happen; never index past line[] */
-    refill(gc);
+    refill_both(d);
     if (gc->dropped) {
-        if (gc->tokens < CONSOLE_RESUME) {
+        if (gc->tokens < CONSOLE_RESUME || all_guests_tokens < CONSOLE_RESUME) {
             gc->dropped += n;
             return;
         }
         report_dropped(d);
     }
-    allowed = (size_t)MIN((uint64_t)n, gc->tokens);
-    gc->tokens -= allowed;
-    for (size_t i = 0; i < allowed; i++)
+    for (i = 0; i < n; i++) {
+        if (!charge(d, char_cost(d, s[i])))
+            break;
         put_char(d, s[i]);
-    gc->dropped += n - allowed;
+    }
+    gc->dropped += n - i;
 }
 
 /* ----------------------------------------------------------- console_write */
@@ -202,10 +277,9 @@ static void report_corrupt(struct domain *d, uint32_t prod, uint32_t cons)
                      (unsigned int)d->domid, prod, cons);
     uint64_t cost = n > 0 ? (uint64_t)n : 1;
 
-    refill(&d->console);
-    if (d->console.tokens < cost)
+    refill_both(d);
+    if (!charge(d, cost))
         return;         /* a guest this busy is reported by its drops */
-    d->console.tokens -= cost;
     pr_warn("%s", msg);
 }
 

@@ -8,6 +8,7 @@
 #include <asm/regs.h>
 #include <baton/bootinfo.h>
 #include <baton/cmdline.h>
+#include <baton/domain.h>
 #include <baton/domain_build.h>
 #include <baton/sched.h>
 #include <baton/console.h>
@@ -87,6 +88,7 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     irq_disable();
     pv_init();
     sched_init();
+    guest_console_init();
     build_boot_domains(&boot_info);
 
     pr_info("Baton: boot complete\n");

@@ -165,6 +165,8 @@ long do_grant_table_op(struct domain *d, uint32_t cmd, uint64_t arg);
 void gnttab_release(struct domain *d);
 
 /* ---- console (common/guest_console.c) */
+/* Start the console budget all guests share (boot, and tests). */
+void guest_console_init(void);
 long do_console_write(struct domain *d, uint64_t buf, uint64_t len);
 /* Drain the domain's console ring (its console port was notified). */
 void guest_console_drain(struct domain *d);

@@ -30,6 +30,7 @@ static int setup(void **state)
     (void)state;
     harness_log_clear();
     pv_fake_reset();
+    guest_console_init();
     d0 = pv_fake_domain(0, 1, FAKE_MEM_SIZE);
     d7 = pv_fake_domain(7, 1, FAKE_MEM_SIZE);
     return 0;
@@ -186,17 +187,29 @@ static void test_write_max(void **state)
 
 /* ---------------------------------------------------------------- rate limit */
 
-static void fill(struct domain *d, size_t n)
-{
-    char buf[CONSOLE_WRITE_MAX];
+/* What a line costs on the wire beyond its text: "(d0) " and CR LF. */
+#define LINE_OVERHEAD   7u
 
-    memset(buf, 'z', sizeof(buf));
-    while (n) {
-        size_t c = n < sizeof(buf) ? n : sizeof(buf);
-        for (size_t i = 63; i < c; i += 64)
-            buf[i] = '\n';
-        assert_int_equal(cwrite(d, buf, c), (long)c);
-        n -= c;
+/* Print lines that cost exactly `cost` tokens (the last ones absorb the rest). */
+static void spend(struct domain *d, size_t cost)
+{
+    char line[64];
+
+    memset(line, 'z', sizeof(line));
+    while (cost) {
+        size_t text = 0;                /* characters before the newline */
+        if (cost >= 2 * (sizeof(line) + LINE_OVERHEAD))
+            text = sizeof(line) - 1;
+        else if (cost >= sizeof(line) + LINE_OVERHEAD)
+            text = cost / 2 - LINE_OVERHEAD - 1;
+        else if (cost > LINE_OVERHEAD)
+            text = cost - LINE_OVERHEAD - 1;
+        else
+            fail_msg("spend(%zu): cannot end on a line", cost);
+        line[text] = '\n';
+        assert_int_equal(cwrite(d, line, text + 1), (long)(text + 1));
+        line[text] = 'z';
+        cost -= text + 1 + LINE_OVERHEAD;
     }
 }
 
@@ -204,7 +217,7 @@ static void test_rate_limit(void **state)
 {
     (void)state;
 
-    fill(d0, BURST);                        /* the whole burst */
+    spend(d0, BURST);                       /* the whole burst */
     assert_int_equal(d0->console.dropped, 0);
     pv_fake_console_clear();
     /* the bucket is empty: dropped, still "written" */
@@ -228,9 +241,42 @@ static void test_rate_limit(void **state)
     assert_string_equal(pv_fake_console(),
                         "(d0) [console: 20 bytes dropped by the rate limit]\n(d0) back\n");
     assert_int_equal(d0->console.dropped, 0);
-    /* the report was charged like text: its length and the 5 bytes after it */
+    /* the report and the line after it were charged as they go out on the wire */
     assert_int_equal(d0->console.tokens, RATE / 1000 + RATE / 8 -
-                     strlen("[console: 20 bytes dropped by the rate limit]") - 5);
+                     (strlen("[console: 20 bytes dropped by the rate limit]") + LINE_OVERHEAD) -
+                     (strlen("back\n") + LINE_OVERHEAD));
+}
+
+/* Empty lines cost what they carry: a guest cannot multiply its output. */
+static void test_rate_counts_line_overhead(void **state)
+{
+    char newlines[CONSOLE_WRITE_MAX];
+    (void)state;
+
+    memset(newlines, '\n', sizeof(newlines));
+    for (int i = 0; i < 8; i++)
+        assert_int_equal(cwrite(d0, newlines, sizeof(newlines)), (long)sizeof(newlines));
+    /* each "(d0) \r\n" costs 8 tokens: the burst buys BURST / 8 lines */
+    assert_int_equal(d0->console.dropped, 8 * sizeof(newlines) - BURST / (1 + LINE_OVERHEAD));
+}
+
+/* Domains share one budget for the line: together they cannot exceed it. */
+static void test_rate_all_guests(void **state)
+{
+    struct domain *d[4];
+    uint64_t printed = 0;
+    (void)state;
+
+    for (unsigned int i = 0; i < 4; i++) {
+        d[i] = pv_fake_domain((uint16_t)(i + 1), 1, FAKE_MEM_SIZE);
+        spend(d[i], BURST / 2);
+    }
+    /* 4 x 8 KiB wanted; 24 KiB is all the guests together may send at once */
+    for (unsigned int i = 0; i < 4; i++)
+        printed += BURST - d[i]->console.tokens;
+    assert_int_equal(printed, 24u * 1024u);
+    assert_true(d[3]->console.dropped > 0);
+    assert_int_equal(d[0]->console.dropped, 0);
 }
 
 /* A partial line from before the drop comes out before the report. */
@@ -238,10 +284,11 @@ static void test_rate_limit_partial_line(void **state)
 {
     (void)state;
 
-    fill(d0, BURST - 64);
+    spend(d0, BURST - 64);
     pv_fake_console_clear();
     assert_int_equal(cputs(d0, "0123456789"), 10);
-    fill(d0, 51);                                   /* 3 tokens left */
+    /* 51 characters of the same unfinished line: 3 tokens left */
+    assert_int_equal(cputs(d0, "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"), 51);
     assert_int_equal(cputs(d0, "abcdef\n"), 7);     /* "abc" fits */
     assert_string_equal(pv_fake_console(), "");
     pv_fake.now += NS_PER_SEC;
@@ -255,10 +302,10 @@ static void test_rate_refill(void **state)
 {
     (void)state;
 
-    fill(d0, BURST);
+    spend(d0, BURST);
     assert_int_equal(d0->console.tokens, 0);
     pv_fake.now += NS_PER_SEC / 2;
-    fill(d0, 64);
+    spend(d0, 64);
     assert_int_equal(d0->console.tokens, RATE / 2 - 64);
     /* time in tiny steps still adds up */
     for (int i = 0; i < 1000; i++) {
@@ -392,6 +439,8 @@ int main(void)
         cmocka_unit_test_setup(test_write_max, setup),
         cmocka_unit_test_setup(test_rate_limit, setup),
         cmocka_unit_test_setup(test_rate_limit_partial_line, setup),
+        cmocka_unit_test_setup(test_rate_counts_line_overhead, setup),
+        cmocka_unit_test_setup(test_rate_all_guests, setup),
         cmocka_unit_test_setup(test_rate_refill, setup),
         cmocka_unit_test_setup(test_drain, setup),
         cmocka_unit_test_setup(test_drain_wrap, setup),
