@@ -14,6 +14,7 @@
 #include <baton/printk.h>
 #include <baton/sched.h>
 #include <baton/traps.h>
+#include <baton/vmap.h>
 #include <public/hypercall.h>
 
 #define KSTACK_ORDER  2
@@ -102,12 +103,21 @@ static struct cpu_user_regs *guest_regs(const struct vcpu *v)
 int arch_vcpu_create(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t rdi)
 {
     pfn_t pfn = page_alloc(KSTACK_ORDER);
+    mfn_t mfns[1u << KSTACK_ORDER];
     struct cpu_user_regs *regs;
     uint64_t *sp;
 
     if (pfn == INVALID_PFN)
         return -BATON_ENOMEM;
-    v->arch.kstack = phys_to_virt(pfn << PAGE_SHIFT);
+    /* through vmap, between unmapped guard pages: an overflow faults (and
+     * the double fault handler reports it) instead of corrupting memory */
+    for (unsigned int i = 0; i < ARRAY_SIZE(mfns); i++)
+        mfns[i] = pfn + i;
+    v->arch.kstack = vmap(mfns, ARRAY_SIZE(mfns));
+    if (!v->arch.kstack) {
+        page_free(pfn, KSTACK_ORDER);
+        return -BATON_ENOMEM;
+    }
     regs = guest_regs(v);
     memset(regs, 0, sizeof(*regs));
     regs->rip = entry;
