@@ -199,7 +199,7 @@ build_boot_page_tables:
     cmp     ecx, 4
     jne     .pdpt_low
 
-    ; 2048 large pages covering 4 GiB
+    ; 2048 large pages covering 4 GiB (BOOT_MAP_LIMIT)
     xor     ecx, ecx
 .pd_low:
     mov     eax, ecx

@@ -18,12 +18,10 @@
 #include <baton/vmap.h>
 
 #define LOW_MEMORY_END   MiB(1)
-#define BOOT_MAP_LIMIT   GiB(4)      /* what the boot page tables map */
 
 extern char __image_start[], __image_end[];
 
 paddr_t hv_phys_start;
-paddr_t hv_phys_end;
 struct phys_region image_region;
 struct phys_region lu_bootmem;
 struct mem_range memory_map[BOOT_MEM_MAX];
@@ -183,18 +181,16 @@ static void hand_to_page_allocator(paddr_t start, paddr_t end, void *arg)
     page_free_range(start >> PAGE_SHIFT, end >> PAGE_SHIFT);
 }
 
-#define MSR_EFER  0xc0000080
-#define EFER_NXE  (1ULL << 11)
-
 void memory_init(const struct boot_info *bi, const struct boot_options *opts)
 {
     /* head.asm turned NX on if the CPU has it */
-    paging_set_nx(rdmsr(MSR_EFER) & EFER_NXE);
-    if (!(rdmsr(MSR_EFER) & EFER_NXE))
+    bool nx = rdmsr(MSR_EFER) & EFER_NXE;
+
+    paging_set_nx(nx);
+    if (!nx)
         pr_warn("memory: CPU without NX: hypervisor data is executable\n");
     image_region = (struct phys_region){ hv_phys_start,
         hv_phys_start + ALIGN_UP((uint64_t)(__image_end - __image_start), PAGE_SIZE) };
-    hv_phys_end = image_region.end;
 
     memory_map_entries = memmap_sanitize(bi->mem, bi->nr_mem, memory_map, BOOT_MEM_MAX);
     if (!memory_ram_bytes())

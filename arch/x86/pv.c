@@ -20,11 +20,9 @@
 #define KSTACK_ORDER  2
 #define KSTACK_SIZE   (PAGE_SIZE << KSTACK_ORDER)
 
-#define MSR_EFER      0xc0000080
 #define MSR_STAR      0xc0000081
 #define MSR_LSTAR     0xc0000082
 #define MSR_SFMASK    0xc0000084
-#define EFER_SCE      (1ULL << 0)
 #define RFLAGS_TF     (1ULL << 8)
 #define RFLAGS_DF     (1ULL << 10)
 #define RFLAGS_NT     (1ULL << 14)

@@ -18,7 +18,6 @@
 #include <baton/time.h>
 #include <baton/version.h>
 
-#define BOOT_MAP_LIMIT GiB(4)
 #define TICKS_TO_CONFIRM 10
 
 void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base);

@@ -28,6 +28,10 @@ static inline uint64_t rdtsc(void)
     return ((uint64_t)hi << 32) | lo;
 }
 
+#define MSR_EFER  0xc0000080
+#define EFER_SCE  (1ULL << 0)      /* syscall/sysret */
+#define EFER_NXE  (1ULL << 11)     /* no-execute PTE bit */
+
 static inline uint64_t rdmsr(uint32_t msr)
 {
     uint32_t lo, hi;

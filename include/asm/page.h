@@ -29,7 +29,6 @@
 
 /* Physical base of the running image (where the loader put it). */
 extern paddr_t hv_phys_start;
-extern paddr_t hv_phys_end;
 
 static inline void *phys_to_virt(paddr_t pa)
 {

@@ -22,5 +22,6 @@
 #define VMAP_SIZE            0x40000000           /* 1 GiB */
 
 #define BOOT_STACK_SIZE      0x8000
+#define BOOT_MAP_LIMIT       0x100000000          /* boot page tables map the first 4 GiB */
 
 #endif

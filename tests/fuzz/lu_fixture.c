@@ -177,6 +177,20 @@ struct lu_stream *fx_stream_new(void)
     return s;
 }
 
+int fx_sb_case_setup(struct lu_reader *rd, struct lu_stream **s, struct fx_sb *sb)
+{
+    fx_reader(rd, NULL);
+    *s = fx_stream_new();
+    fx_sb_init(sb);
+    return fx_register();
+}
+
+void fx_sb_case_teardown(struct lu_stream *s, struct fx_sb *sb)
+{
+    fx_sb_free(sb);
+    free(s);
+}
+
 /* ------------------------------------------------------------ handlers */
 
 static int save_dom(struct domain *d, unsigned int vcpu, struct domctx_save_ctx *c)

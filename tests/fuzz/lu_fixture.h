@@ -128,6 +128,14 @@ void fx_sb_time(struct fx_sb *x);
 void fx_sb_info(struct fx_sb *x, uint16_t domid, uint32_t max_vcpus);
 void fx_sb_memory(struct fx_sb *x, const struct lu_extent *ext, uint32_t nr);
 void fx_sb_summary(struct fx_sb *x, uint64_t total_pages, uint64_t p2m_size);
+
+/*
+ * The fixture of tests that read hand-built streams: a reader over plain
+ * memory, a fresh lu_stream, an empty builder, the test context types
+ * registered. 0 or the registration's error.
+ */
+int fx_sb_case_setup(struct lu_reader *rd, struct lu_stream **s, struct fx_sb *sb);
+void fx_sb_case_teardown(struct lu_stream *s, struct fx_sb *sb);
 /* HEADER and END only: valid whatever the handlers. */
 void fx_sb_context_min(struct fx_sb *x);
 /* INFO, nr one-frame extents at mfn, [SUMMARY,] minimal CONTEXT. */

@@ -33,17 +33,13 @@ static int setup(void **state)
 {
     (void)state;
     harness_log_clear();
-    fx_reader(&rd, NULL);
-    s = fx_stream_new();
-    fx_sb_init(&sb);
-    return fx_register();
+    return fx_sb_case_setup(&rd, &s, &sb);
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    fx_sb_free(&sb);
-    free(s);
+    fx_sb_case_teardown(s, &sb);
     return 0;
 }
 
