@@ -185,11 +185,14 @@ static long op_bind_interdomain(struct domain *d, uint64_t arg)
 
     if (copy_from_guest(d, &op, arg, sizeof(op)))
         return -BATON_EFAULT;
-    if (op.pad || op.remote_dom >= DOMID_FIRST_RESERVED || !port_valid(op.remote_port))
+    /* the spec's order: pad and domid, then the domain, then its port */
+    if (op.pad || op.remote_dom >= DOMID_FIRST_RESERVED)
         return -BATON_EINVAL;
     rd = domain_by_id(op.remote_dom);
     if (!rd)
         return -BATON_ENOENT;
+    if (!port_valid(op.remote_port))
+        return -BATON_EINVAL;
     rc = &rd->evtchn[op.remote_port];
     if (rc->state != EVTCHNSTAT_unbound || rc->remote_dom != d->domid)
         return -BATON_EINVAL;

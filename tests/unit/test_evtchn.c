@@ -268,6 +268,28 @@ static void test_bind_interdomain_args(void **state)
     assert_int_equal(bind_inter(d1, 0, p0, NULL), -BATON_EINVAL);
 }
 
+/* The spec's order: the remote domain is looked up before its port is checked. */
+static void test_bind_interdomain_check_order(void **state)
+{
+    const uint32_t bad_ports[] = { 0, NR_EVTCHN_PORTS, 0xffffffffu };
+    (void)state;
+
+    for (unsigned int i = 0; i < ARRAY_SIZE(bad_ports); i++) {
+        /* no such domain: that is the answer, whatever the port */
+        assert_int_equal(bind_inter(d1, 0x7000, bad_ports[i], NULL), -BATON_ENOENT);
+        assert_int_equal(bind_inter(d1, 2, bad_ports[i], NULL), -BATON_ENOENT);
+        /* the domain exists: the port is what is wrong */
+        assert_int_equal(bind_inter(d1, 0, bad_ports[i], NULL), -BATON_EINVAL);
+        assert_int_equal(bind_inter(d1, 1, bad_ports[i], NULL), -BATON_EINVAL);
+    }
+    /* a dying domain is absent too */
+    d0->state = DOMAIN_SHUTDOWN;
+    for (unsigned int i = 0; i < ARRAY_SIZE(bad_ports); i++)
+        assert_int_equal(bind_inter(d1, 0, bad_ports[i], NULL), -BATON_ENOENT);
+    /* a reserved domid is still -EINVAL before any look-up */
+    assert_int_equal(bind_inter(d1, DOMID_FIRST_RESERVED, 0, NULL), -BATON_EINVAL);
+}
+
 static void test_bind_to_dying_domain(void **state)
 {
     uint32_t p0;
@@ -611,6 +633,7 @@ int main(void)
         cmocka_unit_test_setup(test_alloc_until_full, setup),
         cmocka_unit_test_setup(test_bind_interdomain_full, setup),
         cmocka_unit_test_setup(test_bind_interdomain_args, setup),
+        cmocka_unit_test_setup(test_bind_interdomain_check_order, setup),
         cmocka_unit_test_setup(test_bind_to_dying_domain, setup),
         cmocka_unit_test_setup(test_bind_virq_args, setup),
         cmocka_unit_test_setup(test_send_args, setup),
