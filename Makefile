@@ -100,12 +100,29 @@ $(O)/hv/%.o: %.c $(AUTOCONF_H)
 	@echo "  CC      $<"
 	@$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
 
-# nasm reads the C layout constants through a generated include file.
-$(GEN)/layout.inc: include/baton/layout.h
-	@mkdir -p $(dir $@)
-	@sed -n 's|^#define \([A-Z_0-9]*\) *\([^/]*\).*|%define \1 \2|p' $< > $@
+# asm-offsets: nasm gets every constant and structure offset it shares with
+# C from arch/x86/asm-offsets.c, compiled to assembler (-S) and never
+# linked: each DEFINE(SYM, value) there leaves '.ascii "->SYM value expr"'
+# in the output, turned here into '%define SYM (value) ; expr'. The .d file
+# of the compile makes a change to any header it includes regenerate the
+# .inc, and nasm's own .d files rebuild every source that includes it.
+ASM_OFFSETS_S   := $(O)/hv/arch/x86/asm-offsets.s
+ASM_OFFSETS_INC := $(GEN)/asm-offsets.inc
 
-$(O)/hv/%.o: %.asm $(AUTOCONF_H) $(GEN)/layout.inc
+$(ASM_OFFSETS_S): arch/x86/asm-offsets.c $(AUTOCONF_H)
+	@mkdir -p $(dir $@)
+	@echo "  CC -S   $<"
+	@$(CC) $(HV_CFLAGS) -MMD -MP -MT $@ -MF $(@:.s=.d) -S $< -o $@
+
+$(ASM_OFFSETS_INC): $(ASM_OFFSETS_S)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@{ echo "; Generated from arch/x86/asm-offsets.c: do not edit."; \
+	  sed -n 's/^[[:space:]]*\.ascii[[:space:]]*"->\([A-Za-z_][A-Za-z0-9_]*\) \$$\{0,1\}\(-\{0,1\}[0-9][0-9]*\) \(.*\)"$$/%define \1 (\2) ; \3/; T; s/^\(%define \([A-Za-z0-9_]*\) .*\) ; \2$$/\1/; p' $<; \
+	} > $@.tmp
+	@mv $@.tmp $@
+
+$(O)/hv/%.o: %.asm $(AUTOCONF_H) $(ASM_OFFSETS_INC)
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) $(HV_NASMFLAGS) -MD $(@:.o=.d) -MP $< -o $@

@@ -12,7 +12,9 @@
 ; here before paging is position independent: addresses are computed from
 ; ebp = physical address of the image's first byte.
 
-%include "generated/layout.inc"
+; HV_*, DIRECTMAP_VIRT_START, BOOT_*, PTE_*, MSR_EFER, EFER_NXE, GDT_HV_CS:
+; generated from the C headers by arch/x86/asm-offsets.c.
+%include "generated/asm-offsets.inc"
 
 MB1_MAGIC           equ 0x1badb002
 MB1_FLAGS           equ (1 << 0) | (1 << 1) | (1 << 16) ; page-aligned modules, memory info, address fields
@@ -24,10 +26,8 @@ MB2_RELOC_MIN       equ HV_LINK_PHYS
 MB2_RELOC_MAX       equ 0x7fffffff          ; keep the image below 2 GiB
 MB2_PREFER_LOW      equ 1
 
-PTE_P   equ 1 << 0
-PTE_RW  equ 1 << 1
-PTE_PS  equ 1 << 7
-EFER    equ 0xc0000080
+EFER_LME            equ 1 << 8              ; long mode enable (C never needs it)
+BOOT_MAP_PDS        equ BOOT_MAP_LIMIT >> L3_SHIFT  ; page directories of the low map
 
 extern __load_end_phys
 extern __image_end_phys
@@ -141,12 +141,12 @@ entry32:
     mov     cr3, eax
 
     ; Enable long mode, and no-execute when the CPU has it (PTEs may use it later).
-    mov     ecx, EFER
+    mov     ecx, MSR_EFER
     rdmsr
-    or      eax, 1 << 8
+    or      eax, EFER_LME
     test    ebx, 1 << 20
     jz      .no_nx
-    or      eax, 1 << 11
+    or      eax, EFER_NXE
 .no_nx:
     wrmsr
 
@@ -162,7 +162,7 @@ entry32:
     mov     cr0, eax
 
     ; Far return into the 64-bit code segment.
-    push    0x08
+    push    GDT_HV_CS
     lea     eax, [ebp + OFF(entry64_low)]
     push    eax
     retf
@@ -184,11 +184,11 @@ build_boot_page_tables:
     ; PML4
     lea     eax, [ebp + OFF(boot_pdpt_low) + PTE_P + PTE_RW]
     mov     [ebp + OFF(boot_pml4)], eax
-    mov     [ebp + OFF(boot_pml4) + ((DIRECTMAP_VIRT_START >> 39) & 511) * 8], eax
+    mov     [ebp + OFF(boot_pml4) + ((DIRECTMAP_VIRT_START >> L4_SHIFT) & 511) * 8], eax
     lea     eax, [ebp + OFF(boot_pdpt_high) + PTE_P + PTE_RW]
     mov     [ebp + OFF(boot_pml4) + 511 * 8], eax
 
-    ; low PDPT: four page directories
+    ; low PDPT: one page directory per GiB of BOOT_MAP_LIMIT
     xor     ecx, ecx
 .pdpt_low:
     mov     eax, ecx
@@ -196,30 +196,30 @@ build_boot_page_tables:
     lea     eax, [ebp + OFF(boot_pd_low) + eax + PTE_P + PTE_RW]
     mov     [ebp + OFF(boot_pdpt_low) + ecx * 8], eax
     inc     ecx
-    cmp     ecx, 4
+    cmp     ecx, BOOT_MAP_PDS
     jne     .pdpt_low
 
-    ; 2048 large pages covering 4 GiB (BOOT_MAP_LIMIT)
+    ; 2 MiB pages covering BOOT_MAP_LIMIT (4 GiB: 2048 of them)
     xor     ecx, ecx
 .pd_low:
     mov     eax, ecx
-    shl     eax, 21
+    shl     eax, L2_SHIFT
     or      eax, PTE_P + PTE_RW + PTE_PS
     mov     [ebp + OFF(boot_pd_low) + ecx * 8], eax
     inc     ecx
-    cmp     ecx, 2048
+    cmp     ecx, BOOT_MAP_LIMIT >> L2_SHIFT
     jne     .pd_low
 
     ; high half: PDPT slot of HV_VIRT_START, then the image's 2 MiB pages
     lea     eax, [ebp + OFF(boot_pd_high) + PTE_P + PTE_RW]
-    mov     [ebp + OFF(boot_pdpt_high) + ((HV_VIRT_START >> 30) & 511) * 8], eax
+    mov     [ebp + OFF(boot_pdpt_high) + ((HV_VIRT_START >> L3_SHIFT) & 511) * 8], eax
     xor     ecx, ecx
 .pd_high:
     mov     eax, ecx
-    shl     eax, 21
+    shl     eax, L2_SHIFT
     add     eax, ebp
     or      eax, PTE_P + PTE_RW + PTE_PS
-    mov     [ebp + OFF(boot_pd_high) + ((HV_LINK_VIRT >> 21) & 511) * 8 + ecx * 8], eax
+    mov     [ebp + OFF(boot_pd_high) + ((HV_LINK_VIRT >> L2_SHIFT) & 511) * 8 + ecx * 8], eax
     inc     ecx
     cmp     ecx, __image_2m_pages
     jne     .pd_high
@@ -291,8 +291,8 @@ entry64_high:
 align 16
 boot_gdt:
     dq 0                            ; null
-    dq 0x00af9a000000ffff           ; 0x08: 64-bit code
-    dq 0x00cf92000000ffff           ; 0x10: data
+    dq 0x00af9a000000ffff           ; GDT_HV_CS: 64-bit code
+    dq 0x00cf92000000ffff           ; GDT_HV_DS: data
 boot_gdt_end:
 boot_gdt_desc:
     dw boot_gdt_end - boot_gdt - 1
@@ -305,6 +305,6 @@ boot_pml4:       times 4096 db 0
 boot_pdpt_low:   times 4096 db 0
 boot_pdpt_high:  times 4096 db 0
 boot_pd_high:    times 4096 db 0
-boot_pd_low:     times 4 * 4096 db 0
+boot_pd_low:     times BOOT_MAP_PDS * 4096 db 0
 boot_stack:      times BOOT_STACK_SIZE db 0
 boot_stack_top:

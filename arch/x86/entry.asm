@@ -3,6 +3,28 @@
 ; saves the general registers as struct cpu_user_regs (include/asm/regs.h)
 ; and calls do_trap(regs).
 
+; GDT_*, VECTOR_HYPERCALL and the REGS_* offsets of struct cpu_user_regs:
+; generated from the C headers by arch/x86/asm-offsets.c.
+%include "generated/asm-offsets.inc"
+
+; trap_common's pushes must build struct cpu_user_regs exactly: r15 lowest,
+; then upwards in the order below, then what the stubs and the CPU push.
+%macro CHECK_REGS 1-*
+%assign off 0
+%rep %0
+%if REGS_%1 != off
+%error struct cpu_user_regs (include/asm/regs.h) no longer matches the pushes at field %1
+%endif
+%assign off off + 8
+%rotate 1
+%endrep
+%if REGS_SIZE != off
+%error "struct cpu_user_regs (include/asm/regs.h) has fields entry.asm does not push"
+%endif
+%endmacro
+CHECK_REGS r15, r14, r13, r12, r11, r10, r9, r8, rbp, rdi, rsi, rdx, rcx, rbx, rax, \
+    vector, error_code, rip, cs, rflags, rsp, ss
+
 bits 64
 section .text
 
@@ -68,7 +90,7 @@ trap_return:
     pop     rcx
     pop     rbx
     pop     rax
-    add     rsp, 16                 ; vector, error code
+    add     rsp, REGS_rip - REGS_vector ; vector, error code
     iretq
 
 section .rodata
@@ -99,17 +121,13 @@ global vcpu_start_trampoline
 extern pv_kstack_top
 extern pv_guest_rsp_scratch
 
-GUEST_CS equ 0x23
-GUEST_SS equ 0x1b
-VECTOR_HYPERCALL equ 0x100
-
 syscall_entry:
     mov     [rel pv_guest_rsp_scratch], rsp
     mov     rsp, [rel pv_kstack_top]
-    push    GUEST_SS
+    push    GDT_USER_DS                 ; ss
     push    qword [rel pv_guest_rsp_scratch]
     push    r11
-    push    GUEST_CS
+    push    GDT_USER_CS                 ; cs
     push    rcx
     push    0                           ; error code
     push    VECTOR_HYPERCALL

@@ -1,6 +1,7 @@
 /*
- * Virtual address layout of the hypervisor. Shared by C and nasm (only
- * plain #defines of numbers, so nasm's preprocessor reads it too).
+ * Virtual address layout of the hypervisor. nasm sees these constants
+ * through generated/asm-offsets.inc (arch/x86/asm-offsets.c lists those
+ * it needs).
  *
  *   0x0000000000000000 - 0x00007fffffffffff  guest (lower half)
  *   0xffff888000000000 - ...                 direct map of all RAM
