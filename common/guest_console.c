@@ -8,6 +8,24 @@
  * each domain gets a token bucket so a chatty or hostile guest cannot
  * drown the console (what exceeds it is dropped and reported later).
  *
+ * Fairness. All guests together also share one bucket, kept under the
+ * serial line rate. Left alone, a few domains each within their own rate
+ * could empty it between them and silence everyone else, so the shared
+ * bucket is split in two:
+ *   - its bottom ALL_GUESTS_RESERVE is open only to output within the
+ *     domain's fair share. Each domain has a third bucket, its share,
+ *     refilled at ALL_GUESTS_RATE / n and holding at most
+ *     ALL_GUESTS_RESERVE / n, where n is the number of domains with output
+ *     in the last ACTIVE_WINDOW_NS (the domain printing included). Output
+ *     paid from the share may take the shared bucket down to empty;
+ *   - what is above the reserve is first come, first served: output beyond
+ *     a domain's share may use it, never the reserve.
+ * The shares together refill no faster than the shared bucket and hold no
+ * more than the reserve, and output beyond them stops at the reserve, so a
+ * domain printing no more than its share always finds the tokens for it,
+ * however many others flood. The bandwidth nobody claims within a share
+ * still goes to whoever wants more (the total is what it was).
+ *
  * Error codes: console_write returns -EINVAL for len > CONSOLE_WRITE_MAX,
  * -EFAULT (and prints nothing) when any byte of [buf, buf + len) is not
  * guest memory; otherwise len, also when the rate limit dropped bytes.
@@ -31,8 +49,16 @@
 #define CONSOLE_RATE            KiB(8)
 #define CONSOLE_BURST           KiB(16)
 #define ALL_GUESTS_RATE         KiB(10)
-/* more than one domain's rate and burst: one domain alone cannot silence the rest */
 #define ALL_GUESTS_BURST        KiB(24)
+/*
+ * The bottom of the shared bucket, kept for output within a fair share;
+ * above it, ALL_GUESTS_BURST - ALL_GUESTS_RESERVE is one domain's burst.
+ * Shared by up to 8 domains with output, a share still holds CONSOLE_RESUME
+ * (and by up to 30, a full line).
+ */
+#define ALL_GUESTS_RESERVE      KiB(8)
+/* A domain that printed within this long counts in the shares. */
+#define ACTIVE_WINDOW_NS        (2 * NS_PER_SEC)
 /*
  * Once dropping, a domain stays silent until this much is saved up again:
  * otherwise every trickle of new tokens would let a fragment and a drop
@@ -57,6 +83,20 @@ struct bucket {
 };
 
 static uint64_t all_guests_tokens, all_guests_last_refill;
+
+/*
+ * A domain's fair share, by domain slot (common/domain.c): a bucket (see
+ * the header comment) and when it last had output. Reset with the slot's
+ * console, i.e. when a new domain's first output finds last_refill_ns 0.
+ */
+struct share {
+    uint64_t tokens;
+    uint64_t last_refill_ns;
+    uint64_t last_output_ns;            /* 0: none yet */
+    uint64_t burst;                     /* its size at the last refill */
+};
+
+static struct share shares[CONFIG_MAX_DOMAINS];
 
 static void refill(const struct bucket *b)
 {
@@ -101,24 +141,100 @@ void guest_console_init(void)
 {
     all_guests_tokens = 0;
     all_guests_last_refill = 0;         /* full at the first output */
+    memset(shares, 0, sizeof(shares));
 }
 
-static void refill_both(struct domain *d)
+/* d's slot, or CONFIG_MAX_DOMAINS if d is not in the domain table. */
+static unsigned int slot_of(const struct domain *d)
+{
+    unsigned int i;
+
+    for (i = 0; i < CONFIG_MAX_DOMAINS; i++)
+        if (domain_slot(i) == d)
+            break;
+    return i;
+}
+
+/* Domains with output in the last ACTIVE_WINDOW_NS, counting `self` always. */
+static unsigned int active_domains(unsigned int self, uint64_t now)
+{
+    unsigned int n = 1;
+
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
+        uint64_t t = shares[i].last_output_ns;
+        if (i != self && t && now >= t && now - t < ACTIVE_WINDOW_NS)
+            n++;
+    }
+    return n;
+}
+
+/*
+ * Refill d's bucket, the shared one and d's share (NULL: d has none, so
+ * all its output counts as beyond its share). `output`: d has bytes to
+ * print, so it counts among the domains with output from now on.
+ */
+static struct share *refill_all(struct domain *d, bool output)
 {
     struct bucket b = domain_bucket(d);
+    unsigned int slot = slot_of(d), n;
+    struct share *sh;
+    uint64_t now = now_ns();
 
+    if (slot < CONFIG_MAX_DOMAINS && !d->console.last_refill_ns)
+        shares[slot] = (struct share){ 0, 0, 0, 0 };    /* a new domain in the slot */
     refill(&b);
     refill(&all_guests);
+    if (slot >= CONFIG_MAX_DOMAINS)
+        return NULL;
+    sh = &shares[slot];
+    if (output)
+        sh->last_output_ns = now ? now : 1;
+    n = active_domains(slot, now);
+    b = (struct bucket){ &sh->tokens, &sh->last_refill_ns,
+                         ALL_GUESTS_RATE / n, ALL_GUESTS_RESERVE / n };
+    refill(&b);
+    /* more domains print than when it filled: its share is smaller now */
+    sh->tokens = MIN(sh->tokens, b.burst);
+    sh->burst = b.burst;
+    return sh;
 }
 
-/* Both buckets hold cost: take it and say yes. */
-static bool charge(struct domain *d, uint64_t cost)
+/*
+ * The buckets hold cost: take it and say yes. Paid from the share, it may
+ * empty the shared bucket; beyond the share, it may not touch the reserve.
+ */
+static bool charge(struct domain *d, struct share *sh, uint64_t cost)
 {
     if (d->console.tokens < cost || all_guests_tokens < cost)
+        return false;
+    if (sh && sh->tokens >= cost)
+        sh->tokens -= cost;
+    else if (all_guests_tokens - cost < ALL_GUESTS_RESERVE)
         return false;
     d->console.tokens -= cost;
     all_guests_tokens -= cost;
     return true;
+}
+
+/* Shared tokens d may use now: its share (bounded by them), then any above the reserve. */
+static uint64_t shared_available(const struct share *sh)
+{
+    uint64_t in_share = sh ? MIN(sh->tokens, all_guests_tokens) : 0;
+    uint64_t rest = all_guests_tokens - in_share;
+
+    return in_share + (rest > ALL_GUESTS_RESERVE ? rest - ALL_GUESTS_RESERVE : 0);
+}
+
+/*
+ * A dropping domain may print again: CONSOLE_RESUME is saved up in its own
+ * bucket and it can get that much of the shared one -- or, with so many
+ * domains printing that a share holds less than that, its share is full.
+ */
+static bool may_resume(const struct domain *d, const struct share *sh)
+{
+    uint64_t want = sh ? MIN(CONSOLE_RESUME, sh->burst) : CONSOLE_RESUME;
+
+    return d->console.tokens >= CONSOLE_RESUME && shared_available(sh) >= want;
 }
 
 static unsigned int prefix_len(const struct domain *d)
@@ -176,7 +292,7 @@ static void put_char(struct domain *d, char c)
 }
 
 /* Tokens are back after a drop: say how much was lost, in order. */
-static void report_dropped(struct domain *d)
+static void report_dropped(struct domain *d, struct share *sh)
 {
     char msg[80];
     int n;
@@ -188,9 +304,11 @@ static void report_dropped(struct domain *d)
     if (n > 0) {
         uint64_t cost = (uint64_t)MIN((size_t)n, sizeof(msg) - 1) + LINE_OVERHEAD(d);
         emit_line(d, msg, MIN((size_t)n, sizeof(msg) - 1));
-        /* reports cost too (resume left room for one) */
+        /* reports cost too (resume left room for one), from the share first */
         d->console.tokens -= MIN(d->console.tokens, cost);
         all_guests_tokens -= MIN(all_guests_tokens, cost);
+        if (sh)
+            sh->tokens -= MIN(sh->tokens, cost);
     }
     d->console.dropped = 0;
 }
@@ -206,20 +324,21 @@ static uint64_t char_cost(const struct domain *d, char c)
 void guest_console_output(struct domain *d, const char *s, size_t n)
 {
     struct guest_console *gc = &d->console;
+    struct share *sh;
     size_t i;
 
     if (gc->line_len > GUEST_CONSOLE_LINE)
         gc->line_len = 0;       /* cannot happen; never index past line[] */
-    refill_both(d);
+    sh = refill_all(d, n > 0);
     if (gc->dropped) {
-        if (gc->tokens < CONSOLE_RESUME || all_guests_tokens < CONSOLE_RESUME) {
+        if (!may_resume(d, sh)) {
             gc->dropped += n;
             return;
         }
-        report_dropped(d);
+        report_dropped(d, sh);
     }
     for (i = 0; i < n; i++) {
-        if (!charge(d, char_cost(d, s[i])))
+        if (!charge(d, sh, char_cost(d, s[i])))
             break;
         put_char(d, s[i]);
     }
@@ -277,8 +396,7 @@ static void report_corrupt(struct domain *d, uint32_t prod, uint32_t cons)
                      (unsigned int)d->domid, prod, cons);
     uint64_t cost = n > 0 ? (uint64_t)n : 1;
 
-    refill_both(d);
-    if (!charge(d, cost))
+    if (!charge(d, refill_all(d, true), cost))
         return;         /* a guest this busy is reported by its drops */
     pr_warn("%s", msg);
 }

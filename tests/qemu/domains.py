@@ -8,7 +8,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from baton_qemu import Machine, TestFailure, build_dir_from_args, run_tests  # noqa: E402
+from baton_qemu import FAIL_MARKERS, Machine, TestFailure, build_dir_from_args, run_tests  # noqa: E402
 from domain_sets import STANDARD, modules  # noqa: E402
 
 BOOTED = r"^\(HV\) Baton: boot complete$"
@@ -148,7 +148,59 @@ def test_console_rate_limit(build):
         print("noisy guest: %s bytes dropped in one report; quiet guest still heard" % g.group(1))
 
 
+HEARTBEAT = r"^\(d1\) heartbeat (\d+) t=(\d+)ms$"
+FLOOD_FAILS = FAIL_MARKERS + ("HEARTBEAT FAIL", "flood: console_write returned", "crashed")
+
+
+def console_fairness(build, flooders, seconds=8):
+    """`flooders` guests loop console_write of 4 KiB of valid text flat out:
+    each over its own rate, together far over what all guests may print. A
+    quiet heartbeat (d1, a line every 250 ms: within any fair share) must
+    still be heard: every beat, in order, none late, for `seconds`."""
+    doms = [("dom0", "name=dom0 mem=4M"),
+            ("heartbeat", 'name=quiet mem=4M cmdline="period=250"')]
+    doms += [("flood", "name=flood%d mem=4M" % i) for i in range(flooders)]
+    with boot(build, doms, "console-fair-%d" % flooders) as m:
+        m.wait_for(BOOTED, 60)
+        # every flooder has been cut by the limit and come back: the shared
+        # budget is under pressure from all of them
+        for i in range(flooders):
+            m.wait_for(r"^\(d%d\) \[console: \d+ bytes dropped by the rate limit\]" % (i + 2),
+                       60, fail_on=FLOOD_FAILS)
+        start = m.wait_for(HEARTBEAT, 10, start=len(m.text()), fail_on=FLOOD_FAILS).start()
+        first = int(re.compile(HEARTBEAT, re.M).search(m.text(), start).group(1))
+        want = first + 4 * seconds
+        m.wait_for(r"^\(d1\) heartbeat %d t=" % want, 4 * seconds, start=start,
+                   fail_on=FLOOD_FAILS)
+        text = m.text()[start:]
+        beats = [(int(n), int(t)) for n, t in re.findall(HEARTBEAT, text, re.M)]
+        beats = [b for b in beats if b[0] <= want]
+        for (n0, t0), (n1, t1) in zip(beats, beats[1:]):
+            if n1 != n0 + 1 or t1 - t0 > 750:
+                raise TestFailure("quiet domain's heartbeat jumped from %d (t=%dms) to %d (t=%dms) "
+                                  "with %d flooders; log tail:\n%s"
+                                  % (n0, t0, n1, t1, flooders, "\n".join(text.splitlines()[-30:])))
+        if len(beats) != want - first + 1:
+            raise TestFailure("%d heartbeats from %d to %d" % (len(beats), first, want))
+        m.assert_absent(r"^\(d1\) \[console: ", r"HEARTBEAT FAIL", r"crashed")
+        # the flooders were heard meanwhile too: the line is not left idle
+        for i in range(flooders):
+            if not re.search(r"^\(d%d\) flood d%d " % (i + 2, i + 2), text, re.M):
+                raise TestFailure("flooder d%d silent while the heartbeat ran" % (i + 2))
+        print("%d flooders: heartbeats %d..%d all heard, %.1f s" % (flooders, first, want,
+                                                                 (beats[-1][1] - beats[0][1]) / 1000.0))
+
+
+def test_console_fairness_2(build):
+    console_fairness(build, 2)
+
+
+def test_console_fairness_4(build):
+    console_fairness(build, 4)
+
+
 if __name__ == "__main__":
     sys.exit(run_tests([test_standard_domains, test_isolation, test_bad_modules,
-                        test_console_rate_limit],
+                        test_console_rate_limit, test_console_fairness_2,
+                        test_console_fairness_4],
                        build_dir_from_args()))
