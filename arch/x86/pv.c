@@ -321,9 +321,14 @@ void pv_guest_exception(struct cpu_user_regs *regs)
     struct domain *d = current->domain;
     unsigned int v = (unsigned int)regs->vector;
 
-    pr_err("d%u: %s (vector %u, error 0x%llx) at rip 0x%llx, cr2 0x%llx\n", d->domid,
-           exception_name(v), v, (unsigned long long)regs->error_code,
-           (unsigned long long)regs->rip, (unsigned long long)read_cr2());
+    if (v == 14)        /* #PF: CR2 holds its address; for others it is stale */
+        pr_err("d%u: %s (vector %u, error 0x%llx) at rip 0x%llx, cr2 0x%llx\n", d->domid,
+               exception_name(v), v, (unsigned long long)regs->error_code,
+               (unsigned long long)regs->rip, (unsigned long long)read_cr2());
+    else
+        pr_err("d%u: %s (vector %u, error 0x%llx) at rip 0x%llx\n", d->domid,
+               exception_name(v), v, (unsigned long long)regs->error_code,
+               (unsigned long long)regs->rip);
     show_registers(regs);
     domain_crash(d, exception_name(v));
 }

@@ -50,6 +50,9 @@ static uint8_t ring0_stack[TRAP_STACK_SIZE] __aligned(16);
 static uint8_t df_stack[TRAP_STACK_SIZE] __aligned(16);
 static uint8_t nmi_stack[TRAP_STACK_SIZE] __aligned(16);
 
+/* #PF: the one exception that sets CR2 */
+#define TRAP_PAGE_FAULT 14
+
 static const char *const exception_names[32] = {
     "divide error", "debug", "NMI", "breakpoint", "overflow", "bound range",
     "invalid opcode", "device not available", "double fault", "coprocessor overrun",
@@ -158,12 +161,22 @@ static void show_backtrace(uint64_t rbp)
     }
 }
 
+/*
+ * Only a page fault writes CR2: for any other vector it still holds the
+ * address of the last page fault, maybe another domain's, and printing it
+ * would both mislead and leak that address into this domain's crash report.
+ */
 void show_registers(const struct cpu_user_regs *r)
 {
-    printk(LOG_EMERG, "vector %llu (%s) error 0x%llx cr2 0x%016llx cr3 0x%016llx\n",
-           (unsigned long long)r->vector, exception_name((unsigned int)r->vector),
-           (unsigned long long)r->error_code, (unsigned long long)read_cr2(),
-           (unsigned long long)read_cr3());
+    if (r->vector == TRAP_PAGE_FAULT)
+        printk(LOG_EMERG, "vector %llu (%s) error 0x%llx cr2 0x%016llx cr3 0x%016llx\n",
+               (unsigned long long)r->vector, exception_name((unsigned int)r->vector),
+               (unsigned long long)r->error_code, (unsigned long long)read_cr2(),
+               (unsigned long long)read_cr3());
+    else
+        printk(LOG_EMERG, "vector %llu (%s) error 0x%llx cr3 0x%016llx\n",
+               (unsigned long long)r->vector, exception_name((unsigned int)r->vector),
+               (unsigned long long)r->error_code, (unsigned long long)read_cr3());
     printk(LOG_EMERG, "rip %04llx:%016llx rflags %016llx rsp %04llx:%016llx\n",
            (unsigned long long)r->cs, (unsigned long long)r->rip,
            (unsigned long long)r->rflags, (unsigned long long)r->ss,

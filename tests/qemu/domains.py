@@ -34,6 +34,19 @@ COUNTERS = [("heartbeat", r"^\(d1\) heartbeat (\d+)", 16),
             ("pingpong", r"^\(d3\) pingpong: (\d+) round trips", 100)]
 
 
+def crash_dump(m, domid, name):
+    """The hypervisor's report of a guest fault: from its "dN: <exception>"
+    line to "dN 'name' crashed" (printed in one go, nothing in between)."""
+    text = m.text()
+    end = re.search(r"^\(HV\) d%d '%s' crashed: .*$" % (domid, name), text, re.M)
+    starts = [g for g in re.finditer(r"^\(HV\) d%d: .*$" % domid, text, re.M)
+              if end and g.start() < end.start()]
+    if not end or not starts:
+        raise TestFailure("no crash report for d%d '%s'; log tail:\n%s"
+                          % (domid, name, "\n".join(text.splitlines()[-30:])))
+    return text[starts[-1].start():end.end()]
+
+
 def check_progress(m, timeout):
     """Every workload's counter moves on by at least its step (several
     seconds of guest time), within `timeout` seconds."""
@@ -95,7 +108,26 @@ def test_isolation(build):
         m.wait_for(r"^\(d1\) heartbeat \d+", 10, start=start, fail_on=("**** PANIC",))
         m.wait_for(r"^\(d2\) memcheck: pass \d+ ok", 20, start=start, fail_on=("**** PANIC",))
         m.assert_absent(r"MEMCHECK FAIL", r"SURVIVED", r"BADCALL UNEXPECTED", r"d[0-2] '\w+' crashed")
+        check_cr2(m)
         print("%d garbage hypercalls rejected; 10 bad domains crashed alone" % oks)
+
+
+def check_cr2(m):
+    """CR2 is only written by a page fault: a #GP dump must not show the one
+    left over from another domain's fault; a #PF dump shows its address."""
+    for domid, name in [(4, "badpriv"), (7, "badcr3"), (8, "badio")]:
+        dump = crash_dump(m, domid, name)
+        if "general protection" not in dump:
+            raise TestFailure("d%d '%s' was to die of #GP:\n%s" % (domid, name, dump))
+        if "cr2" in dump.lower():
+            raise TestFailure("#GP dump of d%d '%s' shows a (stale) CR2:\n%s" % (domid, name, dump))
+    for domid, name in [(3, "badmem"), (6, "badnull")]:
+        dump = crash_dump(m, domid, name)
+        if "page fault" not in dump or not re.search(r"cr2 0x[0-9a-f]+", dump):
+            raise TestFailure("#PF dump of d%d '%s' lacks its CR2:\n%s" % (domid, name, dump))
+    # badmem wrote just past its 4 MiB
+    if "cr2 0x400000" not in crash_dump(m, 3, "badmem"):
+        raise TestFailure("d3 'badmem' faulted at 0x400000:\n%s" % crash_dump(m, 3, "badmem"))
 
 
 def test_bad_modules(build):
