@@ -12,35 +12,28 @@
 #include <baton/lib.h>
 #include <baton/printk.h>
 
-struct domctx_handler {
-    uint16_t typecode;
-    unsigned int flags;
-    size_t size;
-    const char *name;
-    domctx_save_fn save;
-    domctx_load_fn load;
-};
-
 /* Sorted by typecode: saves emit types in ascending order. */
-static struct domctx_handler handlers[DOMCTX_HANDLERS_MAX];
+static struct domctx_handler_desc handlers[DOMCTX_HANDLERS_MAX];
 static unsigned int nr_handlers;
 
+/* Names of the public types, for tools that link no handler (lu-dump). */
 static const char *const public_names[] = {
     [DOMCTX_TYPE_END] = "END",
     [DOMCTX_TYPE_HEADER] = "HEADER",
+    [DOMCTX_TYPE_DOMAIN] = "DOMAIN",
     [DOMCTX_TYPE_VCPU] = "VCPU",
     [DOMCTX_TYPE_EVTCHN] = "EVTCHN",
     [DOMCTX_TYPE_GRANT] = "GRANT",
+    [DOMCTX_TYPE_GRANT_MAP] = "GRANT_MAP",
     [DOMCTX_TYPE_TIMER] = "TIMER",
     [DOMCTX_TYPE_CONSOLE] = "CONSOLE",
-    [DOMCTX_TYPE_SHARED_INFO] = "SHARED_INFO",
 };
 
 static const uint8_t zeroes[DOMCTX_ALIGN];
 
 /* ------------------------------------------------------------ registry */
 
-static const struct domctx_handler *find_handler(uint16_t typecode)
+static const struct domctx_handler_desc *find_handler(uint16_t typecode)
 {
     for (unsigned int i = 0; i < nr_handlers; i++)
         if (handlers[i].typecode == typecode)
@@ -66,7 +59,7 @@ int domctx_register(uint16_t typecode, const char *name, unsigned int flags,
         handlers[pos] = handlers[pos - 1];
         pos--;
     }
-    handlers[pos] = (struct domctx_handler){
+    handlers[pos] = (struct domctx_handler_desc){
         .typecode = typecode, .flags = flags, .size = size,
         .name = name, .save = save, .load = load,
     };
@@ -79,9 +72,36 @@ void domctx_unregister_all(void)
     nr_handlers = 0;
 }
 
+/*
+ * The table the linker builds from every DOMCTX_HANDLER() linked in. Weak:
+ * a host program that links no handler has no such section, and then no
+ * __start_/__stop_ symbols either; both read as NULL.
+ */
+extern const struct domctx_handler_desc __start_domctx_handlers[] __attribute__((weak));
+extern const struct domctx_handler_desc __stop_domctx_handlers[] __attribute__((weak));
+
+int domctx_init(void)
+{
+    const struct domctx_handler_desc *h = __start_domctx_handlers;
+    int rc;
+
+    for (; h && h < __stop_domctx_handlers; h++) {
+        rc = domctx_register(h->typecode, h->name, h->flags, h->size, h->save, h->load);
+        if (rc) {
+            pr_err("domctx: handler %s (0x%04x): %s\n", h->name ? h->name : "(no name)",
+                   h->typecode,
+                   rc == -BATON_EEXIST ? "type already registered, expected one handler per type" :
+                   rc == -BATON_ENOSPC ? "registry full, expected at most DOMCTX_HANDLERS_MAX types" :
+                   "refused (name, size or flags invalid)");
+            return rc;
+        }
+    }
+    return 0;
+}
+
 const char *domctx_type_name(uint16_t typecode)
 {
-    const struct domctx_handler *h = find_handler(typecode);
+    const struct domctx_handler_desc *h = find_handler(typecode);
 
     if (h)
         return h->name;
@@ -113,7 +133,7 @@ struct domctx_save_ctx {
     struct domain *d;
     domctx_write_fn write;   /* NULL: dry run */
     void *priv;
-    const struct domctx_handler *h;
+    const struct domctx_handler_desc *h;
     uint32_t vcpu;
     unsigned int emitted;    /* entries emitted by the current save call */
     size_t total;
@@ -149,7 +169,7 @@ bool domctx_save_is_dry_run(const struct domctx_save_ctx *c)
 
 int domctx_save_entry(struct domctx_save_ctx *c, const void *data, size_t len)
 {
-    const struct domctx_handler *h = c->h;
+    const struct domctx_handler_desc *h = c->h;
 
     if (!h)
         return -BATON_EINVAL;
@@ -226,6 +246,7 @@ struct walk {
     char *err;
     size_t errsz;
     bool have_prev;
+    bool prev_ignored;        /* the previous entry was IGNORE */
     uint16_t prev_type;
     uint32_t prev_vcpu;
 };
@@ -252,9 +273,13 @@ static int read_desc(struct walk *w, struct domctx_desc *d)
 {
     size_t left = w->len - w->off;
 
+    if (left < sizeof(*d) && w->off == 0)
+        return walk_fail(w, -BATON_EINVAL,
+                         "HEADER is missing: blob of %zu octets, expected a HEADER entry first",
+                         w->len);
     if (left < sizeof(*d))
         return walk_fail(w, -BATON_EINVAL,
-                         "truncated descriptor at offset %zu: need %zu octets, %zu left",
+                         "END is missing: truncated descriptor at offset %zu: need %zu octets, %zu left",
                          w->off, sizeof(*d), left);
     memcpy(d, w->p + w->off, sizeof(*d));
     if (d->reserved)
@@ -330,11 +355,15 @@ static int check_end(struct walk *w, const struct domctx_desc *d)
     return 0;
 }
 
-/* Entries are sorted by (type, vcpu); equal keys only for MULTI types. */
+/*
+ * Entries are sorted by (type, vcpu); equal keys only for MULTI types. An
+ * IGNORE entry (h NULL) takes its place in the order but is no duplicate:
+ * it is never loaded.
+ */
 static int check_order(struct walk *w, const struct domctx_desc *d,
-                       const struct domctx_handler *h)
+                       const struct domctx_handler_desc *h)
 {
-    bool multi = !h || (h->flags & DOMCTX_MULTI);
+    bool multi = !h || (h->flags & DOMCTX_MULTI) || w->prev_ignored;
 
     if (w->have_prev) {
         bool same = d->typecode == w->prev_type && d->vcpu_id == w->prev_vcpu;
@@ -348,10 +377,11 @@ static int check_order(struct walk *w, const struct domctx_desc *d,
                              label(w->prev_type).s, w->prev_vcpu);
         if (same && !multi)
             return walk_fail(w, -BATON_EEXIST,
-                             "duplicate entry %s vcpu %u at offset %zu",
+                             "duplicate entry %s vcpu %u at offset %zu, expected one per vcpu (type not multi-entry)",
                              label(d->typecode).s, d->vcpu_id, w->off);
     }
     w->have_prev = true;
+    w->prev_ignored = d->flags & DOMCTX_FLAG_IGNORE;
     w->prev_type = d->typecode;
     w->prev_vcpu = d->vcpu_id;
     return 0;
@@ -359,16 +389,13 @@ static int check_order(struct walk *w, const struct domctx_desc *d,
 
 /* What this build's handlers require of an entry. */
 static int check_known(struct walk *w, const struct domctx_desc *d,
-                       const struct domctx_handler *h)
+                       const struct domctx_handler_desc *h)
 {
-    if (!h || !h->load) {
-        if (d->flags & DOMCTX_FLAG_IGNORE)
-            return 0;
+    if (!h || !h->load)
         return walk_fail(w, -BATON_EOPNOTSUPP,
-                         "entry %s at offset %zu: %s, and not marked IGNORE",
+                         "entry %s at offset %zu: %s, expected a type this build loads or the IGNORE flag",
                          label(d->typecode).s, w->off,
                          h ? "type has no load handler" : "unknown type");
-    }
     if (!(h->flags & DOMCTX_PER_VCPU) && d->vcpu_id)
         return walk_fail(w, -BATON_EINVAL,
                          "entry %s at offset %zu: vcpu %u on a per-domain type, expected 0",
@@ -382,18 +409,23 @@ static int check_known(struct walk *w, const struct domctx_desc *d,
 
 static int check_entry(struct walk *w, const struct domctx_desc *d)
 {
-    const struct domctx_handler *h = NULL;
+    const struct domctx_handler_desc *h = NULL;
     int rc;
 
     if (d->typecode == DOMCTX_TYPE_HEADER)
-        return walk_fail(w, -BATON_EINVAL, "second HEADER at offset %zu", w->off);
-    if (d->vcpu_id && d->vcpu_id >= w->nr_vcpus)
         return walk_fail(w, -BATON_EINVAL,
-                         "entry %s at offset %zu: vcpu %u, domain has %u vCPUs",
-                         label(d->typecode).s, w->off, d->vcpu_id, w->nr_vcpus);
+                         "second HEADER at offset %zu, expected HEADER only as the first entry",
+                         w->off);
     rc = check_body(w, d);
     if (rc)
         return rc;
+    /* IGNORE: framing and order only, whatever the type, length or vCPU. */
+    if (d->flags & DOMCTX_FLAG_IGNORE)
+        return check_order(w, d, NULL);
+    if (d->vcpu_id && d->vcpu_id >= w->nr_vcpus)
+        return walk_fail(w, -BATON_EINVAL,
+                         "entry %s at offset %zu: vcpu %u, expected below %u (the domain's vCPUs)",
+                         label(d->typecode).s, w->off, d->vcpu_id, w->nr_vcpus);
     if (!(w->flags & DOMCTX_FRAMING_ONLY)) {
         h = find_handler(d->typecode);
         rc = check_known(w, d, h);
@@ -415,7 +447,7 @@ int domctx_walk(const void *blob, size_t len, unsigned int nr_vcpus,
     int rc;
 
     if (!blob && len)
-        return walk_fail(&w, -BATON_EINVAL, "no blob");
+        return walk_fail(&w, -BATON_EINVAL, "no blob, expected %zu octets", len);
     /* Entry offsets are 32-bit, as the LU record that carries a blob. */
     if (len > UINT32_MAX)
         return walk_fail(&w, -BATON_E2BIG, "blob of %zu octets, limit %u", len, UINT32_MAX);
@@ -455,7 +487,7 @@ int domctx_validate(const void *blob, size_t len, unsigned int nr_vcpus,
 
 static int load_one(void *priv, const struct domctx_entry *e)
 {
-    const struct domctx_handler *h;
+    const struct domctx_handler_desc *h;
     int rc;
 
     if (e->flags & DOMCTX_FLAG_IGNORE)

@@ -4,63 +4,12 @@
  * checked before the octets behind it are read, padding must be zero,
  * counts are checked against their limits before anything else, and the
  * result (struct lu_stream) is only usable when every check passed.
- * Frame-level checks (RAM, overlap) are in stream_check.c.
+ * Uses stream_common.c only; the overlap of frames is stream_check.c's.
  */
-#include <stdarg.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
-#include <baton/lu_stream.h>
 #include <baton/printk.h>
-
-static const struct {
-    uint32_t type;
-    const char *name;
-} rec_names[] = {
-    { LU_REC_END, "END" },
-    { LU_REC_VERSION, "LU_VERSION" },
-    { LU_REC_TIME, "LU_TIME" },
-    { LU_REC_DOMAIN_INFO, "LU_DOMAIN_INFO" },
-    { LU_REC_DOMAIN_MEMORY, "LU_DOMAIN_MEMORY" },
-    { LU_REC_DOMAIN_CONTEXT, "LU_DOMAIN_CONTEXT" },
-    { LU_REC_CPUS, "LU_CPUS" },
-    { LU_REC_DOMAIN_IMAGE, "LU_DOMAIN_IMAGE" },
-    { LU_REC_DOMAIN_SUMMARY, "LU_DOMAIN_SUMMARY" },
-};
-
-const char *lu_rec_name(uint32_t type)
-{
-    for (unsigned int i = 0; i < ARRAY_SIZE(rec_names); i++)
-        if (rec_names[i].type == type)
-            return rec_names[i].name;
-    return NULL;
-}
-
-struct rec_label {
-    char s[48];
-};
-
-static struct rec_label rlabel(uint32_t type)
-{
-    struct rec_label l;
-    const char *name = lu_rec_name(type);
-
-    if (name)
-        snprintf(l.s, sizeof(l.s), "%s (0x%08x)", name, type);
-    else
-        snprintf(l.s, sizeof(l.s), "0x%08x", type);
-    return l;
-}
-
-int lu_fail(struct lu_stream *s, int rc, const char *fmt, ...)
-{
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(s->error, sizeof(s->error), fmt, ap);
-    va_end(ap);
-    pr_err("LU stream: %s\n", s->error);
-    return rc;
-}
+#include "lu_private.h"
 
 /* ------------------------------------------------------------ parse state */
 
@@ -107,7 +56,7 @@ static int check_blen(struct parse *ps, uint32_t want)
     if (ps->blen == want)
         return 0;
     return lu_fail(ps->s, -BATON_EINVAL, "%s at offset %zu: body_length %u, expected %u",
-                   rlabel(ps->type).s, ps->off, ps->blen, want);
+                   lu_rec_label(ps->type).s, ps->off, ps->blen, want);
 }
 
 static int check_extra_string(struct parse *ps, const char *str, size_t size)
@@ -115,7 +64,7 @@ static int check_extra_string(struct parse *ps, const char *str, size_t size)
     size_t n = strnlen(str, size);
 
     if (n == size)
-        return lu_fail(ps->s, -BATON_EINVAL, "LU_VERSION hv_extra is not NUL-terminated");
+        return lu_fail(ps->s, -BATON_EINVAL, "LU_VERSION hv_extra holds no NUL in its %zu octets, expected NUL-terminated", size);
     for (size_t i = 0; i < size; i++) {
         bool ok = i < n ? (str[i] >= 0x20 && str[i] < 0x7f) : str[i] == 0;
 
@@ -146,13 +95,13 @@ static int parse_version(struct parse *ps)
     memcpy(v, ps->body, sizeof(*v));
     if (!v->stream_version || !v->compat_version || v->compat_version > v->stream_version)
         return lu_fail(ps->s, -BATON_EINVAL,
-                       "LU_VERSION stream_version %u compat_version %u, expected 1 <= compat <= version",
+                       "LU_VERSION stream_version %u compat_version %u, expected 1 <= compat_version <= stream_version",
                        v->stream_version, v->compat_version);
     if (!version_readable(v->stream_version, v->compat_version))
         return lu_fail(ps->s, -BATON_EOPNOTSUPP,
-                       "stream version %u (readable from version %u), this build reads versions %u to %u",
+                       "LU_VERSION stream_version %u compat_version %u, this build reads versions %u to %u (and newer streams with compat_version <= %u)",
                        v->stream_version, v->compat_version, LU_STREAM_VERSION_MIN,
-                       LU_STREAM_VERSION);
+                       LU_STREAM_VERSION, LU_STREAM_VERSION);
     if (v->stream_length < LU_STREAM_MIN_LENGTH || v->stream_length > ps->len ||
         (v->stream_length & (LU_REC_ALIGN - 1)))
         return lu_fail(ps->s, -BATON_EINVAL,
@@ -174,7 +123,7 @@ static int parse_time(struct parse *ps)
         return rc;
     memcpy(t, ps->body, sizeof(*t));
     if (!t->tsc_hz)
-        return lu_fail(ps->s, -BATON_EINVAL, "LU_TIME tsc_hz is 0, expected the TSC frequency");
+        return lu_fail(ps->s, -BATON_EINVAL, "LU_TIME tsc_hz is 0, expected the TSC frequency (non-zero)");
     ps->seen_time = true;
     return 0;
 }
@@ -221,13 +170,13 @@ static int check_domain_info(struct parse *ps, const struct lu_rec_domain_info *
         return lu_fail(s, -BATON_EINVAL, "domid %u: page_shift %u, expected %u",
                        in->domid, in->page_shift, PAGE_SHIFT);
     if (in->domid >= LU_DOMID_LIMIT)
-        return lu_fail(s, -BATON_EINVAL, "domid 0x%x is reserved (limit 0x%x)",
+        return lu_fail(s, -BATON_EINVAL, "domid 0x%x, expected below 0x%x (higher domids are reserved)",
                        in->domid, LU_DOMID_LIMIT);
     if (!in->max_vcpus || in->max_vcpus > LU_VCPUS_MAX)
         return lu_fail(s, -BATON_E2BIG, "domid %u: max_vcpus %u, expected 1 to %u",
                        in->domid, in->max_vcpus, LU_VCPUS_MAX);
     if (in->extra_flags & ~LU_DOMAIN_EXTRA_KNOWN)
-        return lu_fail(s, -BATON_EINVAL, "domid %u: extra_flags 0x%x, known 0x%x",
+        return lu_fail(s, -BATON_EINVAL, "domid %u: extra_flags 0x%x, expected only bits of 0x%x",
                        in->domid, in->extra_flags, LU_DOMAIN_EXTRA_KNOWN);
     if (in->pad)
         return lu_fail(s, -BATON_EINVAL, "domid %u: LU_DOMAIN_INFO pad 0x%x, expected 0",
@@ -252,7 +201,8 @@ static int parse_domain_info(struct parse *ps)
     if (rc)
         return rc;
     if (s->nr_domains == LU_DOMAINS_MAX)
-        return lu_fail(s, -BATON_E2BIG, "more than %u domains", LU_DOMAINS_MAX);
+        return lu_fail(s, -BATON_E2BIG, "LU_DOMAIN_INFO at offset %zu: %u domains, limit %u",
+                       ps->off, s->nr_domains + 1, LU_DOMAINS_MAX);
     memcpy(&in, ps->body, sizeof(in));
     rc = check_domain_info(ps, &in);
     if (rc)
@@ -309,7 +259,10 @@ static int parse_memory(struct parse *ps)
         return lu_fail(ps->s, -BATON_E2BIG, "domid %u: %u extents, limit %u",
                        d->info.domid, hdr.nr_extents, LU_EXTENTS_MAX);
     if (ps->total_extents + hdr.nr_extents > LU_EXTENTS_TOTAL_MAX)
-        return lu_fail(ps->s, -BATON_E2BIG, "more than %u extents in all", LU_EXTENTS_TOTAL_MAX);
+        return lu_fail(ps->s, -BATON_E2BIG, "domid %u: %llu extents in all, limit %u",
+                       d->info.domid,
+                       (unsigned long long)(ps->total_extents + hdr.nr_extents),
+                       LU_EXTENTS_TOTAL_MAX);
     want = sizeof(hdr) + (uint64_t)hdr.nr_extents * sizeof(struct lu_extent);
     rc = check_blen(ps, (uint32_t)want);
     if (rc)
@@ -351,7 +304,7 @@ static __unused int parse_summary(struct parse *ps)
     memcpy(&sum, ps->body, sizeof(sum));
     if (sum.total_pages != d->total_pages)
         return lu_fail(ps->s, -BATON_EINVAL,
-                       "domid %u: LU_DOMAIN_SUMMARY total_pages 0x%llx, extents hold 0x%llx",
+                       "domid %u: LU_DOMAIN_SUMMARY total_pages 0x%llx, expected 0x%llx (the extents' sum)",
                        d->info.domid, (unsigned long long)sum.total_pages,
                        (unsigned long long)d->total_pages);
     if (sum.p2m_size < d->p2m_size || sum.p2m_size > LU_FRAME_LIMIT)
@@ -408,16 +361,20 @@ static int next_record(struct parse *ps)
     size_t left = ps->len - ps->off;
     uint64_t padded;
 
+    if (left < sizeof(hdr) && ps->off == 0)
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "LU_VERSION is missing: stream of %zu octets, expected LU_VERSION (0x%08x) first",
+                       ps->len, LU_REC_VERSION);
     if (left < sizeof(hdr))
         return lu_fail(ps->s, -BATON_EINVAL,
-                       "stream ends at offset %zu without END (%zu octets left, a record header needs %zu)",
+                       "END is missing: stream ends at offset %zu (%zu octets left, a record header needs %zu)",
                        ps->off, left, sizeof(hdr));
     memcpy(&hdr, ps->p + ps->off, sizeof(hdr));
     padded = ALIGN_UP((uint64_t)hdr.body_length, LU_REC_ALIGN);
     if (padded > left - sizeof(hdr))
         return lu_fail(ps->s, -BATON_EINVAL,
                        "%s at offset %zu: body_length %u (padded %llu) but %zu octets left",
-                       rlabel(hdr.type).s, ps->off, hdr.body_length,
+                       lu_rec_label(hdr.type).s, ps->off, hdr.body_length,
                        (unsigned long long)padded, left - sizeof(hdr));
     ps->type = hdr.type;
     ps->blen = hdr.body_length;
@@ -426,7 +383,7 @@ static int next_record(struct parse *ps)
         if (ps->body[i])
             return lu_fail(ps->s, -BATON_EINVAL,
                            "%s at offset %zu: padding octet %llu is 0x%02x, expected 0",
-                           rlabel(hdr.type).s, ps->off,
+                           lu_rec_label(hdr.type).s, ps->off,
                            (unsigned long long)(i - hdr.body_length), ps->body[i]);
     return 0;
 }
@@ -439,24 +396,24 @@ static int check_scope(struct parse *ps, const struct rec_kind *k)
         if (ps->dom || s->nr_domains)
             return lu_fail(s, -BATON_EINVAL,
                            "%s at offset %zu after domain records, expected global records first",
-                           rlabel(k->type).s, ps->off);
+                           lu_rec_label(k->type).s, ps->off);
         if (k->type == LU_REC_VERSION || (k->type == LU_REC_TIME && ps->seen_time))
             return lu_fail(s, -BATON_EEXIST, "duplicate %s at offset %zu",
-                           rlabel(k->type).s, ps->off);
+                           lu_rec_label(k->type).s, ps->off);
         return 0;
     }
     if (k->scope == DOMAIN_OPEN)
         return 0;
     if (!ps->dom)
         return lu_fail(s, -BATON_EINVAL, "%s at offset %zu outside a domain, expected LU_DOMAIN_INFO first",
-                       rlabel(k->type).s, ps->off);
+                       lu_rec_label(k->type).s, ps->off);
     if (ps->seen & (1u << k->rank))
         return lu_fail(s, -BATON_EEXIST, "domid %u: duplicate %s at offset %zu",
-                       ps->dom->info.domid, rlabel(k->type).s, ps->off);
+                       ps->dom->info.domid, lu_rec_label(k->type).s, ps->off);
     if (ps->seen >> (k->rank + 1))
         return lu_fail(s, -BATON_EINVAL,
                        "domid %u: %s at offset %zu out of order, expected INFO, MEMORY, [SUMMARY,] CONTEXT",
-                       ps->dom->info.domid, rlabel(k->type).s, ps->off);
+                       ps->dom->info.domid, lu_rec_label(k->type).s, ps->off);
     return 0;
 }
 
@@ -468,8 +425,8 @@ static int one_record(struct parse *ps)
     if (!k) {
         if (!(ps->type & LU_REC_OPTIONAL))
             return lu_fail(ps->s, -BATON_EOPNOTSUPP,
-                           "unknown mandatory record %s at offset %zu",
-                           rlabel(ps->type).s, ps->off);
+                           "unknown mandatory record %s at offset %zu, expected a record this build reads or an optional one (bit 31 set)",
+                           lu_rec_label(ps->type).s, ps->off);
         ps->s->nr_skipped++;
         return 0;
     }
@@ -525,7 +482,7 @@ int lu_parse_records(const struct lu_reader *r, const void *buf, size_t len,
             return rc;
         if (ps.off == 0 && ps.type != LU_REC_VERSION)
             return lu_fail(s, -BATON_EINVAL, "first record is %s, expected LU_VERSION (0x%08x)",
-                           rlabel(ps.type).s, LU_REC_VERSION);
+                           lu_rec_label(ps.type).s, LU_REC_VERSION);
         if (ps.type == LU_REC_END)
             return finish(&ps);
         rc = ps.off == 0 ? parse_version(&ps) : one_record(&ps);

@@ -50,10 +50,48 @@ typedef int (*domctx_entry_fn)(void *priv, const struct domctx_entry *e);
 #define DOMCTX_FRAMING_ONLY 0x2u /* check framing only: no handler lookups (tools) */
 
 /*
- * size is this build's structure for the type: entries up to size are
- * written, shorter ones are zero-extended on load. Either handler may be
- * NULL (save-only or load-only types). Types are kept sorted so that a save
- * emits them in the order a loader checks.
+ * One type's handlers. size is this build's structure for the type: entries
+ * up to size are written, shorter ones are zero-extended on load. Either
+ * handler may be NULL (save-only or load-only types).
+ */
+struct domctx_handler_desc {
+    uint16_t typecode;     /* DOMCTX_TYPE_* */
+    unsigned int flags;    /* DOMCTX_PER_VCPU, DOMCTX_MULTI */
+    size_t size;
+    const char *name;
+    domctx_save_fn save;
+    domctx_load_fn load;
+};
+/* The linker packs descriptors back to back: the stride must be the size. */
+_Static_assert(sizeof(struct domctx_handler_desc) % 8 == 0, "descriptor stride");
+
+/*
+ * DOMCTX_HANDLER(ident, TYPECODE, "NAME", flags, size, save_fn, load_fn):
+ * declare a type's handlers in the subsystem's own file. The descriptor goes
+ * into the section domctx_handlers, which the linker gathers into one table
+ * (arch/x86/baton.lds keeps it, between __start_domctx_handlers and
+ * __stop_domctx_handlers; a host link gets the same symbols because the name
+ * is a C identifier). domctx_init() registers every linked descriptor. ident
+ * names the (static) descriptor, domctx_handler_<ident>. The section name
+ * being a C identifier also keeps ASan from padding the table's entries.
+ */
+#define DOMCTX_HANDLER(ident, typecode_, name_, flags_, size_, save_fn, load_fn) \
+    static const struct domctx_handler_desc domctx_handler_##ident             \
+    __attribute__((section("domctx_handlers"), used, aligned(8))) = {         \
+        .typecode = (typecode_), .flags = (flags_), .size = (size_),           \
+        .name = (name_), .save = (save_fn), .load = (load_fn),                 \
+    }
+
+/*
+ * Register every DOMCTX_HANDLER() the program links (none is fine), in
+ * the sorted registry. 0, or the first refusal (-BATON_EEXIST for a type
+ * registered twice), logged with the handler's name. Call once, at boot.
+ */
+int domctx_init(void);
+
+/*
+ * By hand (host tests), as struct domctx_handler_desc. Types are kept
+ * sorted so that a save emits them in the order a loader checks.
  */
 int domctx_register(uint16_t typecode, const char *name, unsigned int flags,
                     size_t size, domctx_save_fn save, domctx_load_fn load);

@@ -6,6 +6,7 @@
  * writer, a physical map and a vmap for the reader.
  *
  * Format: include/public/lu.h and docs/specs/live-update-handover.md.
+ * The reader's internals are in common/lu/lu_private.h.
  */
 #ifndef BATON_LU_STREAM_H
 #define BATON_LU_STREAM_H
@@ -129,9 +130,9 @@ struct lu_domain {
     uint32_t nr_extents;
     uint32_t context_len;
     const void *context;             /* domctx blob, in the mapped stream */
-    uint64_t total_pages;
-    uint64_t p2m_size;
-    bool summary_inferred;           /* no LU_DOMAIN_SUMMARY: computed */
+    uint64_t total_pages;            /* sum of the extents' counts */
+    uint64_t p2m_size;               /* LU_DOMAIN_SUMMARY's, or the last gpfn + count */
+    bool summary_inferred;           /* no LU_DOMAIN_SUMMARY (version 1): computed */
     uint64_t offset;                 /* of its LU_DOMAIN_INFO record */
 };
 
@@ -172,14 +173,5 @@ int lu_stream_parse(const struct lu_reader *r, const void *buf, size_t len,
 void lu_stream_close(const struct lu_reader *r, struct lu_stream *s);
 /* Name of a record type, NULL when this build does not know it. */
 const char *lu_rec_name(uint32_t type);
-
-/* ------------------------------------------------------------ common/lu only */
-
-int lu_fail(struct lu_stream *s, int rc, const char *fmt, ...) __printf(3, 4);
-int lu_parse_records(const struct lu_reader *r, const void *buf, size_t len,
-                     struct lu_stream *s);
-int lu_check_reader(const struct lu_reader *r, struct lu_stream *s);
-bool lu_in_ram(const struct lu_reader *r, uint64_t mfn, uint64_t count);
-int lu_check_frames(const struct lu_reader *r, struct lu_stream *s);
 
 #endif

@@ -76,15 +76,24 @@ _Static_assert(sizeof(struct lu_rec_hdr) == 8, "lu_rec_hdr is 8 octets");
 #define LU_REC_SR_LAST        0x3fffffffu
 
 #define LU_REC_VERSION        0x40000000u /* first record */
-#define LU_REC_TIME           0x40000001u
-#define LU_REC_DOMAIN_INFO    0x40000002u /* opens one domain's records */
-#define LU_REC_DOMAIN_MEMORY  0x40000003u
-#define LU_REC_DOMAIN_CONTEXT 0x40000004u
+/*
+ * 0x40000001 LU_M2P and 0x40000002 LU_M2P_COMPAT: reserved, numbered as in
+ * the original live update spec, never written. Baton's PV domains have no
+ * M2P: they run on page tables the hypervisor builds and never see machine
+ * frame numbers, so there is no machine-to-guest table to hand over.
+ */
+#define LU_REC_M2P            0x40000001u /* reserved */
+#define LU_REC_M2P_COMPAT     0x40000002u /* reserved */
+#define LU_REC_DOMAIN_INFO    0x40000003u /* opens one domain's records */
+/* Baton's own records. */
+#define LU_REC_TIME           0x40000004u
+#define LU_REC_DOMAIN_MEMORY  0x40000005u
+#define LU_REC_DOMAIN_CONTEXT 0x40000006u
 /* Reserved for SMP (per-CPU state the next build must inherit). */
-#define LU_REC_CPUS           0x40000005u
+#define LU_REC_CPUS           0x40000007u
 /* Reserved for the save/restore issue (a domain image inside a stream). */
-#define LU_REC_DOMAIN_IMAGE   0x40000006u
-/* 0x40000007 - 0x7fffffff: future mandatory live update records. */
+#define LU_REC_DOMAIN_IMAGE   0x40000008u
+/* 0x40000009 - 0x7fffffff: future mandatory live update records. */
 
 /* Optional live update records. */
 #define LU_REC_DOMAIN_SUMMARY 0xc0000000u /* stream version 2 (test) */
@@ -92,20 +101,28 @@ _Static_assert(sizeof(struct lu_rec_hdr) == 8, "lu_rec_hdr is 8 octets");
 
 /* ------------------------------------------------------------ bodies */
 
-/* LU_REC_VERSION: who wrote the stream and in which format. */
+/*
+ * LU_REC_VERSION: who wrote the stream and in which format. It opens with
+ * the writer's major and minor version, as in the original spec; Baton's
+ * fields follow.
+ */
 #define LU_VERSION_EXTRA_LEN 32
 struct lu_rec_version {
-    uint32_t stream_version; /* format of this stream (LU_STREAM_V*) */
-    uint32_t compat_version; /* oldest reader version that can read it */
     uint32_t hv_major;       /* writer's Baton version, for workarounds */
     uint32_t hv_minor;
+    uint32_t stream_version; /* format of this stream (LU_STREAM_V*) */
+    uint32_t compat_version; /* oldest reader version that can read it */
     /* Octets from the start of the stream through the END header. Written
      * last: zeroes after a truncated stream would otherwise read as END. */
     uint64_t stream_length;
     char hv_extra[LU_VERSION_EXTRA_LEN]; /* printable, NUL-terminated, NUL-padded */
 };
 _Static_assert(sizeof(struct lu_rec_version) == 56, "lu_rec_version is 56 octets");
+_Static_assert(__builtin_offsetof(struct lu_rec_version, hv_major) == 0, "major at 0");
+_Static_assert(__builtin_offsetof(struct lu_rec_version, hv_minor) == 4, "minor at 4");
+_Static_assert(__builtin_offsetof(struct lu_rec_version, stream_version) == 8, "version at 8");
 _Static_assert(__builtin_offsetof(struct lu_rec_version, stream_length) == 16, "length at 16");
+_Static_assert(__builtin_offsetof(struct lu_rec_version, hv_extra) == 24, "extra at 24");
 
 /* LU_REC_TIME: lets the next build continue system time without a jump. */
 struct lu_rec_time {
@@ -154,11 +171,16 @@ _Static_assert(sizeof(struct lu_rec_domain_memory) == 8, "lu_rec_domain_memory i
 
 /* LU_REC_DOMAIN_CONTEXT: a domain context blob, see public/domctx.h. */
 
-/* LU_REC_DOMAIN_SUMMARY (optional, stream version 2): totals a reader
- * could otherwise only compute by walking the extents. */
+/*
+ * LU_REC_DOMAIN_SUMMARY (optional, stream version 2): totals a reader could
+ * otherwise only compute by walking the extents. Required in every stream
+ * of version 2 or later read by a version 2 reader; reading version 1, that
+ * reader computes both from the extents (total_pages = sum of the counts,
+ * p2m_size = the last extent's gpfn + count).
+ */
 struct lu_rec_domain_summary {
     uint64_t total_pages; /* sum of the extents' counts */
-    uint64_t p2m_size;    /* guest frames the p2m covers, >= highest gpfn + 1 */
+    uint64_t p2m_size;    /* guest frames the p2m covers: >= the highest gpfn + count */
 };
 _Static_assert(sizeof(struct lu_rec_domain_summary) == 16, "lu_rec_domain_summary is 16 octets");
 

@@ -15,60 +15,15 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static uint8_t *image;
-static uint64_t image_pages;
-
-static const void *fz_map_phys(void *priv, paddr_t pa, size_t len)
-{
-    (void)priv;
-    if (pa > image_pages * PAGE_SIZE || len > image_pages * PAGE_SIZE - pa)
-        return NULL;
-    return image + pa;
-}
-
-static const void *fz_vmap(void *priv, const uint64_t *mfns, uint64_t nr)
-{
-    uint8_t *va = aligned_alloc(PAGE_SIZE, nr * PAGE_SIZE);
-
-    (void)priv;
-    for (uint64_t i = 0; va && i < nr; i++) {
-        /* The reader checked every frame against RAM before mapping. */
-        if (mfns[i] >= image_pages)
-            abort();
-        memcpy(va + i * PAGE_SIZE, image + mfns[i] * PAGE_SIZE, PAGE_SIZE);
-    }
-    return va;
-}
-
-static void fz_vunmap(void *priv, const void *va, uint64_t nr)
-{
-    (void)priv;
-    (void)nr;
-    free((void *)va);
-}
-
-static void *fz_alloc(void *priv, size_t size)
-{
-    (void)priv;
-    return malloc(size ? size : 1);
-}
-
-static void fz_free(void *priv, void *p, size_t size)
-{
-    (void)priv;
-    (void)size;
-    free(p);
-}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static struct lu_stream *s;
+    static struct lu_host_mem phys;
     struct lu_breadcrumb bc;
     struct lu_range ram, reserved = { 0, PAGE_SIZE };
-    struct lu_reader r = {
-        .map_phys = fz_map_phys, .vmap = fz_vmap, .vunmap = fz_vunmap,
-        .scratch_alloc = fz_alloc, .scratch_free = fz_free,
-        .ram = &ram, .nr_ram = 1, .reserved = &reserved, .nr_reserved = 1,
-    };
+    struct lu_reader r = { 0 };
+    uint64_t image_pages;
     int rc;
 
     if (!s) {
@@ -86,6 +41,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(image, 0, image_pages * PAGE_SIZE);
     memcpy(image, data + sizeof(bc), MIN(size - sizeof(bc), image_pages * PAGE_SIZE));
     ram = (struct lu_range){ 0, image_pages * PAGE_SIZE };
+    /* Strict: a map of memory the reader has not checked aborts. */
+    lu_host_mem_init(&phys, true, true);
+    lu_host_mem_add(&phys, 0, image_pages * PAGE_SIZE, image);
+    lu_host_reader(&r, &phys);
+    r.ram = &ram;
+    r.nr_ram = 1;
+    r.reserved = &reserved;
+    r.nr_reserved = 1;
     rc = lu_stream_open(&r, &bc, s);
     if (rc) {
         if (rc > 0 || s->nr_domains || s->mapped || !s->error[0])

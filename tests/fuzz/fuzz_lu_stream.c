@@ -12,6 +12,7 @@
 
 #include <baton/errno.h>
 #include "lu_fixture.h"
+#include "../../common/lu/lu_private.h" /* lu_in_ram, for the oracle */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

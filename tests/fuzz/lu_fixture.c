@@ -7,93 +7,24 @@
 
 /* ------------------------------------------------------------ fake memory */
 
-static int fx_alloc(void *priv, uint64_t nr, mfn_t *mfn);
-static void fx_free(void *priv, mfn_t mfn, uint64_t nr);
-static void *fx_map(void *priv, mfn_t mfn, uint64_t nr);
-
-void fx_phys_init(struct fake_phys *fp)
-{
-    memset(fp, 0, sizeof(*fp));
-    fp->mem = aligned_alloc(PAGE_SIZE, (size_t)FX_PAGES * PAGE_SIZE);
-    if (!fp->mem)
-        abort();
-    memset(fp->mem, 0, (size_t)FX_PAGES * PAGE_SIZE);
-    fp->fail_after = -1;
-    fp->ops = (struct lu_mem_ops){ fx_alloc, fx_free, fx_map, fp };
-}
-
-void fx_phys_fini(struct fake_phys *fp)
-{
-    free(fp->mem);
-    fp->mem = NULL;
-}
-
-void *fx_phys_addr(struct fake_phys *fp, uint64_t pa)
-{
-    return fp->mem + pa;
-}
-
-static bool take(struct fake_phys *fp, uint64_t mfn, uint64_t nr)
-{
-    for (uint64_t i = 0; i < nr; i++)
-        if (fp->used[mfn + i])
-            return false;
-    memset(&fp->used[mfn], 1, nr);
-    fp->live += nr;
-    return true;
-}
-
 /* Single frames come scattered (stride 37 through the pool), so no two
  * consecutive stream frames are adjacent; runs come first-fit. */
-static int fx_alloc(void *priv, uint64_t nr, mfn_t *mfn)
+void fx_phys_init(struct lu_host_pool *fp)
 {
-    struct fake_phys *fp = priv;
-
-    if (fp->fail_after >= 0 && fp->allocs == (uint64_t)fp->fail_after)
-        return -BATON_ENOMEM;
-    if (nr == 1) {
-        for (unsigned int tries = 0; tries < FX_STREAM_PAGES; tries++) {
-            uint64_t m = FX_STREAM_MFN + (fp->next_single++ * 37) % FX_STREAM_PAGES;
-
-            if (take(fp, m, 1)) {
-                *mfn = m;
-                fp->allocs++;
-                return 0;
-            }
-        }
-        return -BATON_ENOMEM;
-    }
-    for (uint64_t m = FX_CONTIG_MFN; m + nr <= FX_CONTIG_MFN + FX_CONTIG_PAGES; m++) {
-        if (take(fp, m, nr)) {
-            *mfn = m;
-            fp->allocs++;
-            return 0;
-        }
-    }
-    return -BATON_ENOMEM;
+    lu_host_pool_init(fp, 0, FX_PAGES, FX_STREAM_MFN, FX_STREAM_PAGES, 37,
+                      FX_CONTIG_MFN, FX_CONTIG_PAGES);
+    /* What the reader sees cannot alias the fake memory. */
+    fp->phys.copy = true;
 }
 
-static void fx_free(void *priv, mfn_t mfn, uint64_t nr)
+void fx_phys_fini(struct lu_host_pool *fp)
 {
-    struct fake_phys *fp = priv;
-
-    if (mfn + nr > FX_PAGES)
-        abort();
-    for (uint64_t i = 0; i < nr; i++) {
-        if (!fp->used[mfn + i])
-            abort(); /* double free: a writer bug */
-        fp->used[mfn + i] = 0;
-    }
-    fp->live -= nr;
+    lu_host_pool_fini(fp);
 }
 
-static void *fx_map(void *priv, mfn_t mfn, uint64_t nr)
+void *fx_phys_addr(struct lu_host_pool *fp, uint64_t pa)
 {
-    struct fake_phys *fp = priv;
-
-    if (mfn + nr > FX_PAGES)
-        return NULL;
-    return fp->mem + mfn * PAGE_SIZE;
+    return lu_host_pool_addr(fp, pa);
 }
 
 /* ------------------------------------------------------------ reader */
@@ -105,67 +36,23 @@ static const struct lu_range fx_reserved[] = {
     { FX_BOOTMEM_MFN * PAGE_SIZE, (FX_BOOTMEM_MFN + FX_BOOTMEM_PAGES) * PAGE_SIZE },
 };
 
-static const void *fx_map_phys(void *priv, paddr_t pa, size_t len)
+void fx_reader(struct lu_reader *r, struct lu_host_pool *fp)
 {
-    struct fake_phys *fp = priv;
+    static struct lu_host_mem none;
 
-    if (pa > (uint64_t)FX_PAGES * PAGE_SIZE || len > FX_PAGES * PAGE_SIZE - pa)
-        return NULL;
-    return fp->mem + pa;
-}
-
-/* A private copy: what the reader sees cannot alias the fake memory. */
-static const void *fx_vmap(void *priv, const uint64_t *mfns, uint64_t nr)
-{
-    struct fake_phys *fp = priv;
-    uint8_t *va = aligned_alloc(PAGE_SIZE, nr * PAGE_SIZE);
-
-    if (!va)
-        return NULL;
-    for (uint64_t i = 0; i < nr; i++) {
-        if (mfns[i] >= FX_PAGES) {
-            free(va);
-            return NULL;
-        }
-        memcpy(va + i * PAGE_SIZE, fp->mem + mfns[i] * PAGE_SIZE, PAGE_SIZE);
+    memset(r, 0, sizeof(*r));
+    lu_host_reader(r, fp ? &fp->phys : &none);
+    if (!fp) {
+        /* A plain buffer: nothing to map. */
+        r->map_phys = NULL;
+        r->unmap_phys = NULL;
+        r->vmap = NULL;
+        r->vunmap = NULL;
     }
-    return va;
-}
-
-static void fx_vunmap(void *priv, const void *va, uint64_t nr)
-{
-    (void)priv;
-    (void)nr;
-    free((void *)va);
-}
-
-static void *fx_scratch_alloc(void *priv, size_t size)
-{
-    (void)priv;
-    return malloc(size ? size : 1);
-}
-
-static void fx_scratch_free(void *priv, void *p, size_t size)
-{
-    (void)priv;
-    (void)size;
-    free(p);
-}
-
-void fx_reader(struct lu_reader *r, struct fake_phys *fp)
-{
-    *r = (struct lu_reader){
-        .map_phys = fp ? fx_map_phys : NULL,
-        .vmap = fp ? fx_vmap : NULL,
-        .vunmap = fp ? fx_vunmap : NULL,
-        .scratch_alloc = fx_scratch_alloc,
-        .scratch_free = fx_scratch_free,
-        .priv = fp,
-        .ram = fx_ram,
-        .nr_ram = 1,
-        .reserved = fx_reserved,
-        .nr_reserved = 1,
-    };
+    r->ram = fx_ram;
+    r->nr_ram = 1;
+    r->reserved = fx_reserved;
+    r->nr_reserved = 1;
 }
 
 struct lu_stream *fx_stream_new(void)
@@ -378,14 +265,14 @@ int fx_write_stream(struct lu_writer *w, struct domain *doms, unsigned int n)
     return rc ? rc : lu_write_end(w);
 }
 
-uint8_t *fx_linearize(struct fake_phys *fp, const struct lu_writer *w, size_t *len)
+uint8_t *fx_linearize(struct lu_host_pool *fp, const struct lu_writer *w, size_t *len)
 {
     uint8_t *buf = aligned_alloc(PAGE_SIZE, w->nr_pages * PAGE_SIZE);
 
     if (!buf)
         abort();
     for (uint64_t i = 0; i < w->nr_pages; i++)
-        memcpy(buf + i * PAGE_SIZE, fp->mem + w->mfns[i] * PAGE_SIZE, PAGE_SIZE);
+        memcpy(buf + i * PAGE_SIZE, fx_phys_addr(fp, w->mfns[i] * PAGE_SIZE), PAGE_SIZE);
     *len = w->nr_pages * PAGE_SIZE;
     return buf;
 }

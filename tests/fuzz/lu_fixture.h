@@ -1,12 +1,14 @@
 /*
  * Host fixture shared by the LU unit tests, fuzz targets and seed
- * generator: a fake physical memory with a page allocator, reader
- * callbacks over it, test domain context types, and a stream builder.
+ * generator: a fake physical memory laid out for the tests (the page
+ * allocator and reader callbacks over it are tools/lib/lu_host.c's), test
+ * domain context types, and a stream builder.
  */
 #ifndef TESTS_LU_FIXTURE_H
 #define TESTS_LU_FIXTURE_H
 
 #include <baton/lu_stream.h>
+#include "../../tools/lib/lu_host.h"
 
 /* Fake physical memory: frames 0 .. FX_PAGES-1 at physical address 0. */
 #define FX_PAGES          4096u
@@ -19,25 +21,15 @@
 #define FX_CONTIG_MFN     3072u  /* contiguous allocations (the MFN array) */
 #define FX_CONTIG_PAGES   1024u
 
-struct fake_phys {
-    uint8_t *mem;                /* FX_PAGES frames, page aligned */
-    uint8_t used[FX_PAGES];
-    uint64_t next_single;        /* scatter cursor */
-    uint64_t allocs;             /* successful allocations */
-    int64_t fail_after;          /* fail allocation number N (0-based); -1 never */
-    uint64_t live;               /* frames allocated, not yet freed */
-    struct lu_mem_ops ops;
-};
-
-void fx_phys_init(struct fake_phys *fp);
-void fx_phys_fini(struct fake_phys *fp);
-void *fx_phys_addr(struct fake_phys *fp, uint64_t pa);
+void fx_phys_init(struct lu_host_pool *fp);
+void fx_phys_fini(struct lu_host_pool *fp);
+void *fx_phys_addr(struct lu_host_pool *fp, uint64_t pa);
 
 /*
  * A reader over fp (fp may be NULL for plain buffers): RAM is the fake
  * memory, the LU bootmem is reserved, scratch comes from malloc.
  */
-void fx_reader(struct lu_reader *r, struct fake_phys *fp);
+void fx_reader(struct lu_reader *r, struct lu_host_pool *fp);
 /* Heap-allocated stream struct (it is large). */
 struct lu_stream *fx_stream_new(void);
 
@@ -106,7 +98,7 @@ int fx_write_stream(struct lu_writer *w, struct domain *doms, unsigned int n);
 #define FX_STIME   987654321000ull
 
 /* The stream's octets, concatenated in MFN array order (malloc'd). */
-uint8_t *fx_linearize(struct fake_phys *fp, const struct lu_writer *w, size_t *len);
+uint8_t *fx_linearize(struct lu_host_pool *fp, const struct lu_writer *w, size_t *len);
 
 /* Octet offset of the n-th record of a type in a linear stream, or -1. */
 long fx_find_record(const uint8_t *buf, size_t len, uint32_t type, unsigned int n);

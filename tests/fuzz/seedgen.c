@@ -18,7 +18,7 @@
 
 static const char *outdir;
 
-static void die(const char *what)
+static void io_fail(const char *what)
 {
     fprintf(stderr, "lu-seedgen: %s: %s\n", what, strerror(errno));
     exit(1);
@@ -31,11 +31,11 @@ static void write_seed(const char *target, const char *name, const void *p, size
 
     snprintf(path, sizeof(path), "%s/%s", outdir, target);
     if (mkdir(path, 0755) && errno != EEXIST)
-        die(path);
+        io_fail(path);
     snprintf(path, sizeof(path), "%s/%s/v%u-%s", outdir, target, LU_STREAM_VERSION, name);
     f = fopen(path, "wb");
     if (!f || fwrite(p, 1, len, f) != len || fclose(f))
-        die(path);
+        io_fail(path);
 }
 
 /* A contiguous stream goes to both stream fuzzers. */
@@ -55,7 +55,7 @@ static void check(int rc, const char *what)
 
 /* ------------------------------------------------------------ streams */
 
-static void standard(struct fake_phys *fp, unsigned int n, const char *name, size_t cut,
+static void standard(struct lu_host_pool *fp, unsigned int n, const char *name, size_t cut,
                      uint32_t extra)
 {
     struct domain doms[3];
@@ -81,7 +81,7 @@ static void standard(struct fake_phys *fp, unsigned int n, const char *name, siz
 }
 
 /* Optional records a reader of either version skips, global and in a domain. */
-static void with_optional(struct fake_phys *fp)
+static void with_optional(struct lu_host_pool *fp)
 {
     struct domain d;
     struct lu_rec_domain_info info;
@@ -142,43 +142,12 @@ static void context_seeds(void)
 
 #define IMG_PAGES 8
 
-struct image {
-    uint8_t *mem;
-    unsigned int next;
-    struct lu_mem_ops ops;
-};
-
-/* Frames out of order; frame 0 is the bootmem, 6 and 7 domain memory. */
-static const uint64_t pool[] = { 4, 2, 5, 1, 3 };
-
-static int img_alloc(void *priv, uint64_t nr, mfn_t *mfn)
-{
-    struct image *im = priv;
-
-    if (nr != 1 || im->next == sizeof(pool) / sizeof(pool[0]))
-        return -BATON_ENOMEM;
-    *mfn = pool[im->next++];
-    return 0;
-}
-
-static void img_free(void *priv, mfn_t mfn, uint64_t nr)
-{
-    (void)priv;
-    (void)mfn;
-    (void)nr;
-}
-
-static void *img_map(void *priv, mfn_t mfn, uint64_t nr)
-{
-    struct image *im = priv;
-
-    return mfn + nr <= IMG_PAGES ? im->mem + mfn * PAGE_SIZE : NULL;
-}
-
 static void image_seed(unsigned int nr_domains, const char *name)
 {
     static uint8_t buf[sizeof(struct lu_breadcrumb) + IMG_PAGES * PAGE_SIZE];
-    struct image im = { .mem = buf + sizeof(struct lu_breadcrumb) };
+    /* Frame 0 is the bootmem, 6 and 7 domain memory; the stream and its MFN
+     * array take frames 1 to 5, out of order (stride 3). */
+    struct lu_host_pool im;
     const struct lu_extent ext = { .gpfn = 0, .mfn = 6, .count = 2 };
     struct lu_breadcrumb bc;
     struct lu_writer w;
@@ -186,7 +155,7 @@ static void image_seed(unsigned int nr_domains, const char *name)
     struct lu_rec_domain_info info;
 
     memset(buf, 0, sizeof(buf));
-    im.ops = (struct lu_mem_ops){ img_alloc, img_free, img_map, &im };
+    lu_host_pool_init(&im, 0, IMG_PAGES, 1, 5, 3, 0, 0);
     fx_domain_init(&d, 0, 1, 3);
     fx_domain_info(&d, &info);
     check(lu_writer_init(&w, &im.ops), "init");
@@ -200,12 +169,14 @@ static void image_seed(unsigned int nr_domains, const char *name)
     check(lu_write_end(&w), "end");
     check(lu_writer_finish(&w, &bc), "finish");
     memcpy(buf, &bc, sizeof(bc));
+    memcpy(buf + sizeof(bc), im.mem, IMG_PAGES * PAGE_SIZE);
     write_seed("fuzz_lu_open", name, buf, sizeof(buf));
+    lu_host_pool_fini(&im);
 }
 
 int main(int argc, char **argv)
 {
-    struct fake_phys fp;
+    struct lu_host_pool fp;
 
     if (argc != 2) {
         fprintf(stderr, "usage: lu-seedgen OUTDIR\n");

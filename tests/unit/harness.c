@@ -1,6 +1,11 @@
 /*
- * Host harness for unit tests: printk collects into a buffer the tests can
+ * Host harness for unit tests: printk collects into a log the tests can
  * search (and echoes it when HARNESS_VERBOSE is set), panic fails the test.
+ *
+ * The printk, panic and log themselves are the one host shim,
+ * tools/lib/host_shim.c, compiled into this file so that every unit test
+ * listing tests/unit/harness.c gets it; a unit test must not also link
+ * tools/lib/host_shim.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,53 +15,31 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <baton/printk.h>
+#include "../../tools/lib/host_shim.c"
 #include "harness.h"
 
-static char log_buf[65536];
-static size_t log_len;
-
-void printk(int level, const char *fmt, ...)
+static void harness_panic(const char *msg)
 {
-    va_list ap;
-    (void)level;
-    va_start(ap, fmt);
-    int n = vsnprintf(log_buf + log_len, sizeof(log_buf) - log_len, fmt, ap);
-    va_end(ap);
-    if (n > 0 && getenv("HARNESS_VERBOSE"))
-        fputs(log_buf + log_len, stderr);
-    if (n > 0)
-        log_len += (size_t)n < sizeof(log_buf) - log_len ? (size_t)n : sizeof(log_buf) - log_len - 1;
-}
-
-void printk_set_level(int level)
-{
-    (void)level;
-}
-
-void panic(const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     fail_msg("panic: %s", msg);
-    abort();
+}
+
+__attribute__((constructor)) static void harness_init(void)
+{
+    host_tool_name = "unit-test";
+    host_panic_hook = harness_panic;
 }
 
 const char *harness_log(void)
 {
-    return log_buf;
+    return host_log();
 }
 
 void harness_log_clear(void)
 {
-    log_len = 0;
-    log_buf[0] = '\0';
+    host_log_clear();
 }
 
 bool harness_log_has(const char *text)
 {
-    return strstr(log_buf, text) != NULL;
+    return host_log_has(text);
 }

@@ -2,19 +2,25 @@
 # Each LU test builds twice: stream format version 1 (production) and the
 # test-only version 2 (-DLU_STREAM_TEST_V2), from the same sources.
 
-lu-test-core := tests/unit/harness.c tests/fuzz/lu_fixture.c common/domctx.c \
-	common/lu/stream_write.c common/lu/stream_read.c common/lu/stream_check.c
+# Recursive (=): lu-host-srcs comes from tools/lib/lib.mk, read after this.
+# The host shim comes with tests/unit/harness.c.
+lu-test-core = tests/unit/harness.c tests/fuzz/lu_fixture.c $(lu-host-srcs) common/domctx.c \
+	$(lu-stream-srcs)
 
 unit-tests += test_domctx
-test_domctx-srcs := tests/unit/test_domctx.c $(lu-test-core)
+test_domctx-srcs = tests/unit/test_domctx.c $(lu-test-core)
+
+# The linker-built handler table: two DOMCTX_HANDLER()s and domctx_init().
+unit-tests += test_domctx_table
+test_domctx_table-srcs = tests/unit/test_domctx_table.c tests/unit/harness.c common/domctx.c
 
 # The compat tests also read the seed corpus the other version's writer made.
 lu-test-srcdir := -DLU_SRCDIR=\"$(CURDIR)\"
 
 define lu-unit-test
 unit-tests += $(1) $(1)_v2
-$(1)-srcs := tests/unit/$(1).c $$(lu-test-core)
-$(1)_v2-srcs := tests/unit/$(1).c $$(lu-test-core)
+$(1)-srcs = tests/unit/$(1).c $$(lu-test-core)
+$(1)_v2-srcs = tests/unit/$(1).c $$(lu-test-core)
 $(1)-cflags := $$(lu-test-srcdir)
 $(1)_v2-cflags := -DLU_STREAM_TEST_V2 $$(lu-test-srcdir)
 endef
@@ -25,6 +31,6 @@ $(eval $(call lu-unit-test,test_lu_compat))
 
 # Writes streams the way a crash dump holds them and runs tools/lu-dump on them.
 unit-tests += test_lu_dump
-test_lu_dump-srcs := tests/unit/test_lu_dump.c $(lu-test-core)
+test_lu_dump-srcs = tests/unit/test_lu_dump.c $(lu-test-core)
 test_lu_dump-cflags := -DLU_DUMP_BIN=\"$(abspath $(O))/tools/lu-dump\"
 $(O)/tests/unit/test_lu_dump: | $(O)/tools/lu-dump

@@ -306,7 +306,7 @@ static void test_unknown_type(void **state)
     b_end(&x);
     fx_domain_blank(&e, 1, 1);
     assert_err(domctx_load(&e, 1, x.b, x.len, 0, err, sizeof(err)), -BATON_EOPNOTSUPP,
-               "entry 0x0042 at offset 24: unknown type, and not marked IGNORE");
+               "entry 0x0042 at offset 24: unknown type, expected a type this build loads or the IGNORE flag");
     /* Framing alone does not need to know the type. */
     assert_int_equal(domctx_validate(x.b, x.len, 1, DOMCTX_FRAMING_ONLY, err, sizeof(err)), 0);
     /* Marked IGNORE, the loader skips it. */
@@ -476,8 +476,44 @@ static void bad_last(struct blob *x)
     b_end(x);
 }
 
+/* IGNORE lifts the type, length and vCPU rules, never the framing. */
+static void bad_ignore_order(struct blob *x)
+{
+    b_header(x);
+    b_entry(x, FX_TYPE_VCPU, 0, 0, &one, sizeof(one));
+    b_entry(x, 0x0999, DOMCTX_FLAG_IGNORE, 0, &one, sizeof(one));
+    b_end(x);
+}
+static void bad_ignore_padding(struct blob *x)
+{
+    const uint32_t v = 1;
+
+    b_header(x);
+    b_entry(x, 0x0999, DOMCTX_FLAG_IGNORE, 0, &v, sizeof(v));
+    x->b[x->len - 1] = 0x7f;
+    b_end(x);
+}
+static void bad_ignore_length(struct blob *x)
+{
+    struct domctx_desc d = { .typecode = FX_TYPE_DOMAIN, .flags = DOMCTX_FLAG_IGNORE,
+                             .length = 0x1000 };
+
+    b_header(x);
+    put(x, &d, sizeof(d));
+    put(x, &one, sizeof(one));
+    b_end(x);
+}
+static void bad_ignore_header(struct blob *x)
+{
+    const struct domctx_header h = { .magic = DOMCTX_MAGIC, .version = DOMCTX_VERSION };
+
+    b_header(x);
+    b_entry(x, DOMCTX_TYPE_HEADER, DOMCTX_FLAG_IGNORE, 0, &h, sizeof(h));
+    b_end(x);
+}
+
 static const struct bad_case bad_cases[] = {
-    { "empty", bad_empty, -BATON_EINVAL, "truncated descriptor at offset 0: need 16 octets, 0 left" },
+    { "empty", bad_empty, -BATON_EINVAL, "HEADER is missing: blob of 0 octets, expected a HEADER entry first" },
     { "truncated", bad_truncated_desc, -BATON_EINVAL, "truncated descriptor at offset 24: need 16 octets, 8 left" },
     { "first", bad_first_not_header, -BATON_EINVAL, "first entry is TEST_DOMAIN (0xff00) vcpu 0 flags 0x0 length 8, expected HEADER" },
     { "magic", bad_magic, -BATON_EINVAL, "HEADER magic 0x12345678, expected 0x58544344" },
@@ -491,14 +527,53 @@ static const struct bad_case bad_cases[] = {
     { "padding", bad_padding, -BATON_EINVAL, "padding octet 3 is 0x7f, expected 0" },
     { "reserved", bad_reserved, -BATON_EINVAL, "descriptor at offset 24: reserved is 0x1, expected 0" },
     { "flags", bad_flags, -BATON_EINVAL, "descriptor at offset 24: unknown flags 0x8 (known 0x1)" },
-    { "second header", bad_second_header, -BATON_EINVAL, "second HEADER at offset 24" },
-    { "vcpu range", bad_vcpu_range, -BATON_EINVAL, "vcpu 2, domain has 2 vCPUs" },
+    { "second header", bad_second_header, -BATON_EINVAL, "second HEADER at offset 24, expected HEADER only as the first entry" },
+    { "vcpu range", bad_vcpu_range, -BATON_EINVAL, "vcpu 2, expected below 2 (the domain's vCPUs)" },
     { "vcpu on domain type", bad_vcpu_on_domain_type, -BATON_EINVAL, "vcpu 1 on a per-domain type, expected 0" },
     { "order types", bad_order_types, -BATON_EINVAL, "TEST_DOMAIN (0xff00) vcpu 0 at offset 48 after TEST_VCPU (0xff01) vcpu 0: entries must be sorted" },
     { "order vcpus", bad_order_vcpus, -BATON_EINVAL, "vcpu 0 at offset 48 after TEST_VCPU (0xff01) vcpu 1" },
     { "duplicate", bad_duplicate, -BATON_EEXIST, "duplicate entry TEST_VCPU (0xff01) vcpu 1 at offset 48" },
     { "last", bad_last, -BATON_EOPNOTSUPP, "entry 0x0999 at offset 72: unknown type" },
+    { "ignore order", bad_ignore_order, -BATON_EINVAL, "entry 0x0999 vcpu 0 at offset 48 after TEST_VCPU (0xff01) vcpu 0: entries must be sorted" },
+    { "ignore padding", bad_ignore_padding, -BATON_EINVAL, "entry 0x0999 at offset 24: padding octet 3 is 0x7f, expected 0" },
+    { "ignore length", bad_ignore_length, -BATON_EINVAL, "length 4096 (padded 4096) but 24 octets left" },
+    { "ignore header", bad_ignore_header, -BATON_EINVAL, "second HEADER at offset 24" },
 };
+
+/*
+ * An IGNORE entry is skipped whatever its type, length or vCPU id: a tool
+ * can neutralise an entry a newer build wrote (longer than this build's
+ * structure, or for a vCPU this domain lacks) without rewriting it.
+ */
+static void test_ignore_whatever(void **state)
+{
+    uint8_t big[64];
+    struct domain e;
+    struct blob x;
+
+    (void)state;
+    memset(big, 0x5a, sizeof(big));
+    memset(&x, 0, sizeof(x));
+    b_header(&x);
+    b_entry(&x, 0x0999, DOMCTX_FLAG_IGNORE, 3, big, 61);                  /* unknown, at 24 */
+    b_entry(&x, FX_TYPE_DOMAIN, DOMCTX_FLAG_IGNORE, 0, big, sizeof(big)); /* long, at 104 */
+    b_entry(&x, FX_TYPE_DOMAIN, 0, 0, &dom_entry, sizeof(dom_entry));     /* same key */
+    b_entry(&x, FX_TYPE_DOMAIN, DOMCTX_FLAG_IGNORE, 5, &one, sizeof(one)); /* vcpu */
+    b_entry(&x, FX_TYPE_VCPU, 0, 1, &one, sizeof(one));
+    b_entry(&x, FX_TYPE_VCPU, DOMCTX_FLAG_IGNORE, 1, big, sizeof(big));   /* same key */
+    b_entry(&x, FX_TYPE_VCPU, DOMCTX_FLAG_IGNORE, 7, big, sizeof(big));   /* no such vCPU */
+    b_end(&x);
+    assert_int_equal(domctx_validate(x.b, x.len, 2, 0, err, sizeof(err)), 0);
+    fx_domain_blank(&e, 1, 2);
+    assert_int_equal(domctx_load(&e, 2, x.b, x.len, 0, err, sizeof(err)), 0);
+    assert_int_equal(e.loads, 2);
+    assert_int_equal(e.dom_value, dom_entry.value);
+    assert_int_equal(e.vcpu[1].rip, 1);
+    /* Without IGNORE, the long entry is refused. */
+    x.b[104 + 2] = 0;
+    assert_int_equal(domctx_validate(x.b, x.len, 2, 0, err, sizeof(err)), -BATON_E2BIG);
+    assert_non_null(strstr(err, "entry TEST_DOMAIN (0xff00) vcpu 0 at offset 104: length 64, this build's structure is 8"));
+}
 
 static void test_bad_blobs(void **state)
 {
@@ -605,6 +680,7 @@ int main(void)
         cmocka_unit_test_setup(test_zero_extend, setup),
         cmocka_unit_test_setup(test_longer_entry, setup),
         cmocka_unit_test_setup(test_ignore, setup),
+        cmocka_unit_test_setup(test_ignore_whatever, setup),
         cmocka_unit_test_setup(test_unknown_type, setup),
         cmocka_unit_test_setup(test_no_load_handler, setup),
         cmocka_unit_test_setup(test_bad_blobs, setup),

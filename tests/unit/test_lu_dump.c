@@ -26,7 +26,7 @@
 #define BC_PA     (FX_BOOTMEM_MFN * PAGE_SIZE)
 
 struct ctx {
-    struct fake_phys fp;
+    struct lu_host_pool fp;
     struct lu_writer w;
     char dir[64];
     char out[1 << 16];
@@ -264,9 +264,9 @@ static void test_bad_stream(void **state)
     memcpy(fx_phys_addr(&c->fp, c->w.mfns[0] * PAGE_SIZE + 72), &zero, sizeof(zero));
     save_raw(c);
     assert_int_equal(run(c, "--memdump pmemsave.raw --breadcrumb 0x1000"), 1);
-    expect_text(c, "lu-dump: invalid stream (-22): LU_TIME tsc_hz is 0, expected the TSC frequency");
+    expect_text(c, "lu-dump: invalid stream (-22): LU_TIME tsc_hz is 0, expected the TSC frequency (non-zero)");
     assert_int_equal(run(c, "--json --memdump pmemsave.raw --breadcrumb 0x1000"), 1);
-    expect_text(c, "{\"error\": \"LU_TIME tsc_hz is 0, expected the TSC frequency\", \"code\": -22}");
+    expect_text(c, "{\"error\": \"LU_TIME tsc_hz is 0, expected the TSC frequency (non-zero)\", \"code\": -22}");
     /* No breadcrumb there: a cold boot, said plainly. */
     assert_int_equal(run(c, "--memdump pmemsave.raw --breadcrumb 0x2000"), 1);
     expect_text(c, "no breadcrumb: magic 0x0, expected 0x4c69766555706000");

@@ -35,7 +35,7 @@ static int teardown(void **state)
 }
 
 struct open_ctx {
-    struct fake_phys fp;
+    struct lu_host_pool fp;
     struct lu_writer w;
     struct lu_reader r;
     struct lu_breadcrumb bc;
@@ -102,7 +102,7 @@ static void test_breadcrumb_rules(void **state)
     expect_open(&c, &bc, -BATON_EINVAL, "breadcrumb: MFN array at 0x0");
     bc = c.bc;
     bc.shifted_nr_pages |= 1;
-    expect_open(&c, &bc, -BATON_EINVAL, "has low bits set");
+    expect_open(&c, &bc, -BATON_EINVAL, "shifted_nr_pages 0x1001, expected the low 12 bits zero");
     bc.shifted_nr_pages = 0;
     expect_open(&c, &bc, -BATON_E2BIG, "breadcrumb: 0 stream pages, expected 1 to 16384");
     bc.shifted_nr_pages = (uint64_t)(LU_STREAM_PAGES_MAX + 1) << PAGE_SHIFT;

@@ -18,7 +18,7 @@
 #include "../fuzz/lu_fixture.h"
 
 struct ctx {
-    struct fake_phys fp;
+    struct lu_host_pool fp;
     struct lu_writer w;
     struct lu_reader r;
     struct lu_stream *s;

@@ -27,7 +27,8 @@
 #include <baton/errno.h>
 #include <baton/lu_stream.h>
 #include <baton/printk.h>
-#include "../common/host_tool.h"
+#include "../lib/host_shim.h"
+#include "../lib/lu_host.h"
 
 /* ------------------------------------------------------------ configurations */
 
@@ -65,17 +66,14 @@ static const char *mem_label(uint64_t mem)
     return buf;
 }
 
-/* ------------------------------------------------------------ host glue */
-
-
 /* ------------------------------------------------------------ synthetic machine */
 
 /*
  * Physical memory: a PC-like RAM map; the hypervisor image and the LU
- * bootmem reserved; stream frames from a host-backed pool at 1 GiB (single
- * frames bump-allocated, so the stream is contiguous and vmap costs a check
- * per frame, like installing one PTE each); domain memory from 4 GiB on,
- * never backed. 64 domains of 64 GiB fit in the 8 TiB above 4 GiB.
+ * bootmem reserved; stream frames from a host-backed pool at 1 GiB
+ * (tools/lib/lu_host.c; single frames one after the other, so the stream is
+ * contiguous and vmap costs a check per frame, like installing one PTE
+ * each); domain memory from 4 GiB on, never backed. 64 domains of 64 GiB fit in the 8 TiB above 4 GiB.
  */
 #define SINGLE_MFN   (GiB(1) >> PAGE_SHIFT)
 #define SINGLE_PAGES 2048u
@@ -94,78 +92,11 @@ static const struct lu_range reserved_map[] = {
     { MiB(16), MiB(80) },  /* the LU bootmem */
 };
 
-struct pool {
-    uint8_t *mem;          /* POOL_PAGES frames from SINGLE_MFN */
-    uint64_t next_single, next_contig;
-    struct lu_mem_ops ops;
-};
-
-static int pool_alloc(void *priv, uint64_t nr, mfn_t *mfn)
+/* Single frames with stride 1: consecutive, so the stream maps in place. */
+static void pool_init(struct lu_host_pool *p)
 {
-    struct pool *p = priv;
-
-    if (nr == 1 && p->next_single < SINGLE_PAGES) {
-        *mfn = SINGLE_MFN + p->next_single++;
-        return 0;
-    }
-    if (nr > 1 && p->next_contig + nr <= CONTIG_PAGES) {
-        *mfn = CONTIG_MFN + p->next_contig;
-        p->next_contig += nr;
-        return 0;
-    }
-    return -BATON_ENOMEM;
-}
-
-/* Bump allocation: frames come back all at once, with pool_reset(). */
-static void pool_free(void *priv, mfn_t mfn, uint64_t nr)
-{
-    (void)priv;
-    (void)mfn;
-    (void)nr;
-}
-
-static void *pool_ptr(struct pool *p, uint64_t mfn, uint64_t nr)
-{
-    if (mfn < SINGLE_MFN || mfn - SINGLE_MFN > POOL_PAGES || nr > POOL_PAGES - (mfn - SINGLE_MFN))
-        return NULL;
-    return p->mem + (mfn - SINGLE_MFN) * PAGE_SIZE;
-}
-
-static void *pool_map(void *priv, mfn_t mfn, uint64_t nr)
-{
-    return pool_ptr(priv, mfn, nr);
-}
-
-static void pool_reset(struct pool *p)
-{
-    p->next_single = 0;
-    p->next_contig = 0;
-}
-
-static void pool_init(struct pool *p)
-{
-    p->mem = aligned_alloc(PAGE_SIZE, (size_t)POOL_PAGES * PAGE_SIZE);
-    if (!p->mem)
-        die("no memory for %u pool frames", POOL_PAGES);
-    memset(p->mem, 0, (size_t)POOL_PAGES * PAGE_SIZE);
-    p->ops = (struct lu_mem_ops){ pool_alloc, pool_free, pool_map, p };
-    pool_reset(p);
-}
-
-static const void *rd_map_phys(void *priv, paddr_t pa, size_t len)
-{
-    if (pa & ~PAGE_MASK)
-        return NULL;
-    return pool_ptr(priv, pa >> PAGE_SHIFT, ALIGN_UP(len, PAGE_SIZE) >> PAGE_SHIFT);
-}
-
-/* The frames are consecutive in the pool: one check per frame. */
-static const void *rd_vmap(void *priv, const uint64_t *mfns, uint64_t nr)
-{
-    for (uint64_t i = 1; i < nr; i++)
-        if (mfns[i] != mfns[0] + i)
-            return NULL;
-    return pool_ptr(priv, mfns[0], nr);
+    lu_host_pool_init(p, SINGLE_MFN, POOL_PAGES, SINGLE_MFN, SINGLE_PAGES, 1,
+                      CONTIG_MFN, CONTIG_PAGES);
 }
 
 /*
@@ -261,7 +192,7 @@ static void register_types(void)
 
 struct bench {
     struct config cfg;
-    struct pool pool;
+    struct lu_host_pool pool;
     struct domain *doms;
     struct lu_rec_domain_info *info;
     struct lu_extent *ext;         /* cfg.exts per domain, by domain */
@@ -324,19 +255,19 @@ static void bench_setup(struct bench *b, const struct config *c)
         die("no memory for %u domains of %u extents", c->doms, c->exts);
     for (unsigned int k = 0; k < c->doms; k++)
         make_domain(b, k);
-    b->r = (struct lu_reader){
-        .map_phys = rd_map_phys, .vmap = rd_vmap,
-        .scratch_alloc = rd_scratch_alloc, .scratch_free = rd_scratch_free,
-        .priv = &b->pool,
-        .ram = ram_map, .nr_ram = ARRAY_SIZE(ram_map),
-        .reserved = reserved_map, .nr_reserved = ARRAY_SIZE(reserved_map),
-    };
+    lu_host_reader(&b->r, &b->pool.phys);
+    b->r.scratch_alloc = rd_scratch_alloc;
+    b->r.scratch_free = rd_scratch_free;
+    b->r.ram = ram_map;
+    b->r.nr_ram = ARRAY_SIZE(ram_map);
+    b->r.reserved = reserved_map;
+    b->r.nr_reserved = ARRAY_SIZE(reserved_map);
 }
 
 static void bench_teardown(struct bench *b)
 {
     lu_writer_free(&b->w);
-    free(b->pool.mem);
+    lu_host_pool_fini(&b->pool);
     free(b->doms);
     free(b->info);
     free(b->ext);
@@ -412,7 +343,7 @@ double do_write(struct bench *b)
     double t0, t1;
 
     lu_writer_free(&b->w);
-    pool_reset(&b->pool);
+    lu_host_pool_reset(&b->pool);
     t0 = now_ns();
     check(b, "write", bench_write(b));
     t1 = now_ns();

@@ -32,10 +32,8 @@
 
 #include <baton/lu_stream.h>
 #include <baton/printk.h>
-#include "../common/host_tool.h"
-
-#define MAX_RANGES 64
-
+#include "../lib/host_shim.h"
+#include "../lib/lu_host.h"
 
 /* ------------------------------------------------------------ files */
 
@@ -64,22 +62,15 @@ static struct file map_file(const char *path)
 
 /* ------------------------------------------------------------ physical memory */
 
-/* A piece of physical memory present in the dump. */
-struct segment {
-    uint64_t pa, len;
-    const uint8_t *p;
-};
-
-static struct segment segs[MAX_RANGES];
-static unsigned int nr_segs;
-static struct lu_range ram[MAX_RANGES];
+/* What the dump holds, as segments of physical memory (tools/lib/lu_host.c). */
+static struct lu_host_mem phys;
+static struct lu_range ram[LU_HOST_SEGMENTS];
 static unsigned int nr_ram;
 
 static void add_segment(uint64_t pa, uint64_t len, const uint8_t *p)
 {
-    if (nr_segs == MAX_RANGES)
-        die("more than %d memory segments", MAX_RANGES);
-    segs[nr_segs++] = (struct segment){ pa, len, p };
+    if (lu_host_mem_add(&phys, pa, len, (void *)p))
+        die("more than %d memory segments", LU_HOST_SEGMENTS);
 }
 
 static void load_elf(const struct file *f)
@@ -103,97 +94,6 @@ static void load_elf(const struct file *f)
     }
 }
 
-static int by_pa(const void *a, const void *b)
-{
-    const struct segment *x = a, *y = b;
-
-    return x->pa < y->pa ? -1 : x->pa > y->pa;
-}
-
-/* RAM for the reader: whole pages of the segments, sorted and merged. */
-static void build_ram(void)
-{
-    qsort(segs, nr_segs, sizeof(segs[0]), by_pa);
-    for (unsigned int i = 0; i < nr_segs; i++) {
-        uint64_t start = ALIGN_UP(segs[i].pa, PAGE_SIZE);
-        uint64_t end = ALIGN_DOWN(segs[i].pa + segs[i].len, PAGE_SIZE);
-
-        if (start >= end)
-            continue;
-        if (nr_ram && start <= ram[nr_ram - 1].end) {
-            ram[nr_ram - 1].end = MAX(end, ram[nr_ram - 1].end);
-            continue;
-        }
-        ram[nr_ram++] = (struct lu_range){ start, end };
-    }
-    if (!nr_ram)
-        die("the dump holds no whole page of memory");
-}
-
-static const uint8_t *phys_ptr(uint64_t pa, uint64_t len)
-{
-    for (unsigned int i = 0; i < nr_segs; i++)
-        if (pa >= segs[i].pa && len <= segs[i].len && pa - segs[i].pa <= segs[i].len - len)
-            return segs[i].p + (pa - segs[i].pa);
-    return NULL;
-}
-
-/* Copy [pa, pa + len) page by page: a range may span segments. */
-static void *phys_copy(uint64_t pa, size_t len)
-{
-    uint8_t *buf = malloc(len ? len : 1);
-
-    for (size_t done = 0; buf && done < len;) {
-        size_t chunk = MIN(len - done, PAGE_SIZE - ((pa + done) & (PAGE_SIZE - 1)));
-        const uint8_t *src = phys_ptr(pa + done, chunk);
-
-        if (!src) {
-            free(buf);
-            return NULL;
-        }
-        memcpy(buf + done, src, chunk);
-        done += chunk;
-    }
-    return buf;
-}
-
-static const void *dump_map_phys(void *priv, paddr_t pa, size_t len)
-{
-    (void)priv;
-    return phys_copy(pa, len);
-}
-
-static void dump_unmap_phys(void *priv, const void *va, size_t len)
-{
-    (void)priv;
-    (void)len;
-    free((void *)va);
-}
-
-static const void *dump_vmap(void *priv, const uint64_t *mfns, uint64_t nr)
-{
-    uint8_t *va = aligned_alloc(PAGE_SIZE, nr * PAGE_SIZE);
-
-    (void)priv;
-    for (uint64_t i = 0; va && i < nr; i++) {
-        const uint8_t *src = phys_ptr(mfns[i] << PAGE_SHIFT, PAGE_SIZE);
-
-        if (!src) {
-            free(va);
-            return NULL;
-        }
-        memcpy(va + i * PAGE_SIZE, src, PAGE_SIZE);
-    }
-    return va;
-}
-
-static void dump_vunmap(void *priv, const void *va, uint64_t nr)
-{
-    (void)priv;
-    (void)nr;
-    free((void *)va);
-}
-
 /* --pages: the frames are already in stream order. */
 static const uint8_t *pages_buf;
 
@@ -206,19 +106,6 @@ static const void *pages_vmap(void *priv, const uint64_t *mfns, uint64_t nr)
     if (va)
         memcpy(va, pages_buf, nr * PAGE_SIZE);
     return va;
-}
-
-static void *scratch_alloc(void *priv, size_t size)
-{
-    (void)priv;
-    return malloc(size ? size : 1);
-}
-
-static void scratch_free(void *priv, void *p, size_t size)
-{
-    (void)priv;
-    (void)size;
-    free(p);
 }
 
 /* ------------------------------------------------------------ text output */
@@ -394,14 +281,13 @@ static const struct lu_range all_ram = { 0, LU_FRAME_LIMIT << PAGE_SHIFT };
 
 static void base_reader(struct lu_reader *r)
 {
-    *r = (struct lu_reader){
-        .scratch_alloc = scratch_alloc,
-        .scratch_free = scratch_free,
-        .ram = &all_ram,
-        .nr_ram = 1,
-        /* No handlers here: check and show the context framing. */
-        .flags = LU_READ_CONTEXT_FRAMING_ONLY,
-    };
+    memset(r, 0, sizeof(*r));
+    lu_host_mem_init(&phys, true, false);
+    lu_host_reader(r, &phys);
+    r->ram = &all_ram;
+    r->nr_ram = 1;
+    /* No handlers here: check and show the context framing. */
+    r->flags = LU_READ_CONTEXT_FRAMING_ONLY;
 }
 
 static int open_pages(struct lu_reader *r, struct lu_stream *s, const char *pages,
@@ -427,7 +313,6 @@ static int open_pages(struct lu_reader *r, struct lu_stream *s, const char *page
     memcpy(array, fm.p, nr * sizeof(uint64_t));
     pages_buf = fp.p;
     r->vmap = pages_vmap;
-    r->vunmap = dump_vunmap;
     return lu_stream_open_mfns(r, array, nr, LU_PA_NONE, s);
 }
 
@@ -442,8 +327,10 @@ static int open_memdump(struct lu_reader *r, struct lu_stream *s, const char *pa
         load_elf(&f);
     else
         add_segment(0, f.len, f.p);
-    build_ram();
-    bc = phys_ptr(bc_pa, sizeof(struct lu_breadcrumb));
+    nr_ram = lu_host_mem_ram(&phys, ram, LU_HOST_SEGMENTS);
+    if (!nr_ram)
+        die("the dump holds no whole page of memory");
+    bc = lu_host_mem_ptr(&phys, bc_pa, sizeof(struct lu_breadcrumb));
     if (!bc)
         die("breadcrumb address 0x%llx is not in the dump", (unsigned long long)bc_pa);
     /* The breadcrumb's page is live update bootmem: no stream data there. */
@@ -452,10 +339,6 @@ static int open_memdump(struct lu_reader *r, struct lu_stream *s, const char *pa
     r->nr_ram = nr_ram;
     r->reserved = &reserved;
     r->nr_reserved = 1;
-    r->map_phys = dump_map_phys;
-    r->unmap_phys = dump_unmap_phys;
-    r->vmap = dump_vmap;
-    r->vunmap = dump_vunmap;
     return lu_stream_open(r, bc, s);
 }
 

@@ -1,0 +1,9 @@
+# Host code shared by tools, unit tests and fuzz targets (see DESIGN.md):
+#   host_shim.c  printk, panic and die for programs built from hypervisor
+#                sources (unit tests get it through tests/unit/harness.c)
+#   lu_host.c    the host backend of the live update stream library: memory
+#                segments with reader callbacks, a page pool for the writer
+# Consumers use these with recursive (=) variables: this file is read after
+# tests/.
+host-shim-srcs := tools/lib/host_shim.c
+lu-host-srcs := tools/lib/lu_host.c
