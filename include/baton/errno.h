@@ -1,23 +1,7 @@
-/* Negative error codes returned by hypervisor functions and hypercalls. */
+/* Error codes returned negated by hypervisor functions: the ABI's own list. */
 #ifndef BATON_ERRNO_H
 #define BATON_ERRNO_H
 
-#define BATON_EPERM     1
-#define BATON_ENOENT    2
-#define BATON_EIO       5
-#define BATON_E2BIG     7
-#define BATON_EBADF     9
-#define BATON_EAGAIN   11
-#define BATON_ENOMEM   12
-#define BATON_EFAULT   14
-#define BATON_EBUSY    16
-#define BATON_EEXIST   17
-#define BATON_EINVAL   22
-#define BATON_ENOSPC   28
-#define BATON_ERANGE   34
-#define BATON_ENOSYS   38
-#define BATON_EOVERFLOW 75
-#define BATON_EBADMSG  74
-#define BATON_EOPNOTSUPP 95
+#include <public/errno.h>
 
 #endif

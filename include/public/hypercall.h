@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <public/errno.h>   /* the error codes, returned negated */
 #include <public/pv.h>
 #include <public/event_channel.h>
 #include <public/grant_table.h>
@@ -32,23 +33,6 @@
 #define HYPERCALL_upcall_return     8   /* (struct upcall_frame *) -> no return */
 #define HYPERCALL_control_op        9   /* (u32 cmd, void *arg), domain 0 only */
 #define NR_HYPERCALLS               10
-
-/*
- * Error codes (returned negated). The same values as the hypervisor's
- * include/baton/errno.h: identical redefinitions are legal C, and a value
- * that drifted would break the build of any file including both.
- */
-#define BATON_EPERM     1
-#define BATON_ENOENT    2
-#define BATON_E2BIG     7
-#define BATON_EAGAIN   11
-#define BATON_EFAULT   14
-#define BATON_EBUSY    16
-#define BATON_EEXIST   17
-#define BATON_EINVAL   22
-#define BATON_ENOSPC   28
-#define BATON_ERANGE   34
-#define BATON_ENOSYS   38
 
 /* console_write: most bytes per call. */
 #define CONSOLE_WRITE_MAX           4096u
