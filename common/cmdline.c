@@ -176,6 +176,22 @@ static int parse_loglvl(const char *s, size_t len)
     return -1;
 }
 
+int parse_lu_rehearse(const char *s, size_t len, struct lu_rehearse_opt *out)
+{
+    const char *comma = memchr(s, ',', len);
+    uint64_t count, period;
+
+    if (!comma || parse_u64(s, (size_t)(comma - s), &count) ||
+        parse_u64(comma + 1, len - (size_t)(comma - s) - 1, &period) ||
+        !count || count > LU_REHEARSE_COUNT_MAX || !period || period > LU_REHEARSE_PERIOD_MAX) {
+        pr_err("cmdline: lu_rehearse=%.*s: want COUNT,PERIOD_MS with COUNT 1..%u and PERIOD_MS 1..%u, ignored\n",
+               (int)len, s, LU_REHEARSE_COUNT_MAX, LU_REHEARSE_PERIOD_MAX);
+        return -BATON_EINVAL;
+    }
+    *out = (struct lu_rehearse_opt){ (unsigned int)count, (unsigned int)period };
+    return 0;
+}
+
 static void parse_one(const struct cmdline_token *t, struct boot_options *opts)
 {
     size_t vlen = t->val ? t->val_len : 0;
@@ -199,6 +215,9 @@ static void parse_one(const struct cmdline_token *t, struct boot_options *opts)
         }
     } else if (cmdline_key_is(t, "liveupdate")) {
         if (parse_liveupdate(val, vlen, &opts->liveupdate))
+            opts->invalid++;
+    } else if (cmdline_key_is(t, "lu_rehearse")) {
+        if (parse_lu_rehearse(val, vlen, &opts->lu_rehearse))
             opts->invalid++;
     } else {
         pr_warn("cmdline: unknown option '%.*s' ignored\n", (int)t->key_len, t->key);

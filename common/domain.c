@@ -1,5 +1,13 @@
-/* The domain table, and the ends of a domain's life: shutdown and crash. */
+/*
+ * The domain table; the ends of a domain's life (shutdown, crash); dropping
+ * a domain's hypervisor state for a restore; and the domain's own context
+ * entry (DOMCTX_TYPE_DOMAIN).
+ */
+#include <asm/page.h>
+#include <baton/arch.h>
 #include <baton/domain.h>
+#include <baton/domctx.h>
+#include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/printk.h>
 #include <baton/sched.h>
@@ -19,6 +27,58 @@ struct domain *domain_by_id(uint16_t domid)
         if (domains[i].state == DOMAIN_ALIVE && domains[i].domid == domid)
             return &domains[i];
     return NULL;
+}
+
+struct domain *domain_by_id_any(uint16_t domid)
+{
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
+        if (domains[i].state != DOMAIN_FREE && domains[i].domid == domid)
+            return &domains[i];
+    return NULL;
+}
+
+struct domain *domain_claim_slot(uint16_t domid)
+{
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
+        struct domain *d = &domains[i];
+
+        if (d->state == DOMAIN_FREE) {
+            memset(d, 0, sizeof(*d));
+            d->domid = domid;
+            d->state = DOMAIN_RESTORING;
+            for (unsigned int v = 0; v < MAX_VIRT_CPUS; v++) {
+                d->vcpus[v].id = v;
+                d->vcpus[v].domain = d;
+                d->vcpus[v].state = VCPU_OFFLINE;
+            }
+            return d;
+        }
+    }
+    return NULL;
+}
+
+static void *abi_page(const struct domain *d, uint64_t gpa)
+{
+    uint64_t mfn = guest_gpfn_to_mfn(d, gpa >> PAGE_SHIFT);
+
+    return mfn == INVALID_MFN ? NULL : phys_to_virt(mfn << PAGE_SHIFT);
+}
+
+bool domain_map_abi_pages(struct domain *d)
+{
+    d->start_info = abi_page(d, PV_START_INFO_GPA);
+    d->shared_info = abi_page(d, PV_SHARED_INFO_GPA);
+    d->console_ring = abi_page(d, PV_CONSOLE_RING_GPA);
+    return d->start_info && d->shared_info && d->console_ring;
+}
+
+void domain_drop_state(struct domain *d)
+{
+    sched_forget_domain(d);
+    for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+        arch_vcpu_destroy(&d->vcpus[i]);
+    arch_domain_pt_free(d);
+    memset(d, 0, sizeof(*d));
 }
 
 uint64_t domain_guest_time(const struct domain *d)
@@ -66,3 +126,108 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     pr_info("d%u '%s' shut down (%s)\n", d->domid, d->name,
             reason < NR_SHUTDOWN_REASONS ? shutdown_names[reason] : "?");
 }
+
+/* ---------------------------------------------------------------- context */
+
+static const uint32_t state_to_ctx[] = {
+    [DOMAIN_ALIVE] = DOMCTX_DOMAIN_ALIVE,
+    [DOMAIN_SHUTDOWN] = DOMCTX_DOMAIN_SHUTDOWN,
+    [DOMAIN_CRASHED] = DOMCTX_DOMAIN_CRASHED,
+};
+
+static const enum domain_state ctx_to_state[] = {
+    [DOMCTX_DOMAIN_ALIVE] = DOMAIN_ALIVE,
+    [DOMCTX_DOMAIN_SHUTDOWN] = DOMAIN_SHUTDOWN,
+    [DOMCTX_DOMAIN_CRASHED] = DOMAIN_CRASHED,
+};
+
+/* The saver holds one pause of its own: the entry carries the others. */
+static int domain_save(struct domain *d, unsigned int vcpu, struct domctx_save_ctx *c)
+{
+    struct domctx_domain e = {
+        .state = state_to_ctx[d->state],
+        .shutdown_reason = d->state == DOMAIN_SHUTDOWN ? d->shutdown_reason : 0,
+        .flags = d->privileged ? DOMCTX_DOMAIN_PRIVILEGED : 0,
+        .time_base_ns = d->time_base_ns,
+        .ioport_first = d->ioport_first,
+        .ioport_count = d->ioport_count,
+    };
+
+    (void)vcpu;
+    BUG_ON(d->pause_count == 0);
+    e.pause_count = d->pause_count - 1;
+    memcpy(e.name, d->name, MIN(sizeof(e.name), sizeof(d->name)));
+    e.name[sizeof(e.name) - 1] = '\0';
+    return domctx_save_entry(c, &e, sizeof(e));
+}
+
+/* Printable, NUL-terminated, NUL-padded. */
+static bool name_ok(const char *name, size_t size)
+{
+    size_t n = strnlen(name, size);
+
+    if (n == 0 || n == size)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (name[i] < 0x20 || name[i] >= 0x7f)
+            return false;
+    return mem_is_zero(name + n, size - n);
+}
+
+#define DOMCTX_PAUSE_MAX 0xffffu
+
+static const char *domain_entry_problem(const struct domain *d, const struct domctx_domain *e)
+{
+    bool privileged = e->flags & DOMCTX_DOMAIN_PRIVILEGED;
+
+    if (!name_ok(e->name, sizeof(e->name)))
+        return "name not printable, NUL-terminated and NUL-padded";
+    if (e->state < DOMCTX_DOMAIN_ALIVE || e->state > DOMCTX_DOMAIN_CRASHED)
+        return "state not ALIVE, SHUTDOWN or CRASHED";
+    if (e->state == DOMCTX_DOMAIN_SHUTDOWN ? e->shutdown_reason >= NR_SHUTDOWN_REASONS
+                                           : e->shutdown_reason != 0)
+        return "shutdown reason unknown, or given for a domain not shut down";
+    if (e->pause_count > DOMCTX_PAUSE_MAX)
+        return "pause count above 65535";
+    if (e->flags & ~DOMCTX_DOMAIN_FLAGS_KNOWN)
+        return "unknown flags";
+    if (privileged != d->privileged)
+        return "privilege differs from the domain's LU_DOMAIN_INFO";
+    if (e->ioport_count && (!privileged || e->ioport_first + e->ioport_count > 0x10000))
+        return "I/O ports for an unprivileged domain, or past port 0xffff";
+    if (e->pad)
+        return "nonzero padding";
+    return NULL;
+}
+
+static int domain_load(struct domain *d, unsigned int vcpu, const struct domctx_entry *ent)
+{
+    struct domctx_domain e;
+    const char *problem;
+    int rc;
+
+    (void)vcpu;
+    rc = domctx_entry_read(ent, &e, sizeof(e));
+    if (rc)
+        return rc;
+    problem = domain_entry_problem(d, &e);
+    if (problem) {
+        pr_err("d%u DOMAIN: %s (state %u reason %u pauses %u flags 0x%x ports 0x%x+%u)\n",
+               d->domid, problem, e.state, e.shutdown_reason, e.pause_count, e.flags,
+               e.ioport_first, e.ioport_count);
+        return -BATON_EINVAL;
+    }
+    memset(d->name, 0, sizeof(d->name));
+    memcpy(d->name, e.name, MIN(sizeof(e.name), sizeof(d->name) - 1));
+    d->state = ctx_to_state[e.state];
+    d->shutdown_reason = e.shutdown_reason;
+    /* and the restorer's own pause, released when the restore commits */
+    d->pause_count = e.pause_count + 1;
+    d->time_base_ns = e.time_base_ns;
+    d->ioport_first = e.ioport_first;
+    d->ioport_count = e.ioport_count;
+    return 0;
+}
+
+DOMCTX_HANDLER(domain_ctx, DOMCTX_TYPE_DOMAIN, "DOMAIN", 0,
+               sizeof(struct domctx_domain), domain_save, domain_load);

@@ -8,19 +8,17 @@
  * the live update will describe and preserve.
  */
 #include <asm/page.h>
+#include <baton/arch.h>
 #include <baton/cmdline.h>
 #include <baton/domain.h>
 #include <baton/domain_build.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/memory.h>
-#include <baton/mm.h>
+#include <baton/page_alloc.h>
 #include <baton/printk.h>
 #include <baton/sched.h>
 #include <baton/time.h>
-#include <asm/io.h>
-
-int arch_vcpu_create(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t rdi);
 
 static void copy_token_value(char *dst, size_t size, const struct cmdline_token *t)
 {
@@ -53,6 +51,12 @@ static int config_option(struct domain_config *cfg, const struct cmdline_token *
             return -BATON_EINVAL;
         }
         cfg->vcpus = (unsigned int)v;
+    } else if (cmdline_key_is(t, "paused")) {
+        if (parse_u64(t->val, t->val_len, &v) || v > 1) {
+            pr_err("domain: paused=%.*s: want 0 or 1\n", (int)t->val_len, t->val);
+            return -BATON_EINVAL;
+        }
+        cfg->paused = v;
     } else if (cmdline_key_is(t, "cmdline")) {
         copy_token_value(cfg->cmdline, sizeof(cfg->cmdline), t);
     } else {
@@ -136,37 +140,11 @@ static int alloc_memory(struct domain *d)
     return 0;
 }
 
-/* Guest page tables: the hypervisor half shared, guest memory 1:1 but page 0. */
-static int build_page_tables(struct domain *d)
-{
-    paddr_t root = alloc_pt_page();
-    int rc = 0;
-
-    if (!root)
-        return -BATON_ENOMEM;
-    memcpy((uint64_t *)phys_to_virt(root) + 256, (uint64_t *)phys_to_virt(idle_pt_root) + 256,
-           256 * sizeof(uint64_t));
-    for (unsigned int i = 0; i < d->nr_extents && !rc; i++) {
-        const struct mem_extent *e = &d->extents[i];
-        uint64_t skip = e->gpfn == 0 ? 1 : 0;   /* page 0 stays unmapped */
-        rc = map_range(root, (e->gpfn + skip) << PAGE_SHIFT, (e->mfn + skip) << PAGE_SHIFT,
-                       (e->count - skip) << PAGE_SHIFT, PTE_P | PTE_RW | PTE_US, true,
-                       alloc_pt_page);
-    }
-    d->pt_root = root;
-    return rc;
-}
-
 /* ---------------------------------------------------------------- ABI pages */
-
-static void *abi_page(struct domain *d, uint64_t gpa)
-{
-    return phys_to_virt(guest_gpfn_to_mfn(d, gpa >> PAGE_SHIFT) << PAGE_SHIFT);
-}
 
 static void make_handle(struct domain *d)
 {
-    uint64_t a = rdtsc() ^ 0x9e3779b97f4a7c15ULL * (d->domid + 1), b = a * 0xbf58476d1ce4e5b9ULL;
+    uint64_t a = arch_cycles() ^ 0x9e3779b97f4a7c15ULL * (d->domid + 1), b = a * 0xbf58476d1ce4e5b9ULL;
 
     memcpy(d->handle, &a, 8);
     memcpy(d->handle + 8, &b, 8);
@@ -176,14 +154,10 @@ static void make_handle(struct domain *d)
 
 static void setup_abi_pages(struct domain *d, const struct domain_config *cfg)
 {
-    struct start_info *si = abi_page(d, PV_START_INFO_GPA);
-    struct pv_time_info *t;
-    uint64_t tsc = rdtsc();
+    struct start_info *si = d->start_info;
+    struct pv_time_info *t = &d->shared_info->time;
+    uint64_t tsc = arch_cycles();
 
-    d->start_info = si;
-    d->shared_info = abi_page(d, PV_SHARED_INFO_GPA);
-    d->console_ring = abi_page(d, PV_CONSOLE_RING_GPA);
-    t = &d->shared_info->time;
     /* guest time 0 is this TSC reading */
     d->time_base_ns = time_scale_apply(tsc - tsc_at_boot(), tsc_scale());
 
@@ -213,28 +187,11 @@ static void setup_abi_pages(struct domain *d, const struct domain_config *cfg)
 
 /* ---------------------------------------------------------------- the builder */
 
-static int create_vcpus(struct domain *d, uint64_t entry)
+/* vCPU 0 starts; others wait for an SMP bring-up op (not in this ABI yet). */
+static int start_vcpu0(struct domain *d, uint64_t entry)
 {
-    for (unsigned int i = 0; i < d->nr_vcpus; i++) {
-        d->vcpus[i].id = i;
-        d->vcpus[i].domain = d;
-        d->vcpus[i].state = VCPU_OFFLINE;
-    }
-    /* vCPU 0 starts; others wait for an SMP bring-up op (not in this ABI yet) */
-    return arch_vcpu_create(&d->vcpus[0], entry, d->mem_size, PV_START_INFO_GPA);
-}
-
-static struct domain *claim_slot(uint16_t domid)
-{
-    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
-        struct domain *d = domain_slot(i);
-        if (d->state == DOMAIN_FREE) {
-            memset(d, 0, sizeof(*d));
-            d->domid = domid;
-            return d;
-        }
-    }
-    return NULL;
+    arch_vcpu_init_regs(&d->vcpus[0], entry, d->mem_size, PV_START_INFO_GPA);
+    return arch_vcpu_start(&d->vcpus[0]);
 }
 
 int domain_build(uint16_t domid, const struct boot_module *mod)
@@ -252,7 +209,7 @@ int domain_build(uint16_t domid, const struct boot_module *mod)
     rc = elf_check(img, size, cfg.mem, &entry);
     if (rc)
         return rc;
-    d = claim_slot(domid);
+    d = domain_claim_slot(domid);
     if (!d) {
         pr_err("d%u: more than CONFIG_MAX_DOMAINS (%d) domains\n", domid, CONFIG_MAX_DOMAINS);
         return -BATON_ENOSPC;
@@ -268,29 +225,34 @@ int domain_build(uint16_t domid, const struct boot_module *mod)
     rc = alloc_memory(d);
     if (rc)
         goto out_slot;
-    rc = build_page_tables(d);
+    rc = arch_domain_pt_build(d);
     if (rc)
         goto out_memory;
     rc = evtchn_init_domain(d);
     if (rc)
-        goto out_memory;
+        goto out_pt;
+    BUG_ON(!domain_map_abi_pages(d));   /* the extents cover [0, mem_size) */
     setup_abi_pages(d, &cfg);
     rc = elf_load(d, img, size);
     if (rc)
-        goto out_memory;
-    rc = create_vcpus(d, entry);
+        goto out_pt;
+    rc = start_vcpu0(d, entry);
     if (rc)
-        goto out_memory;
+        goto out_pt;
 
     d->state = DOMAIN_ALIVE;
+    /* a domain started paused waits for an unpause, as from a toolstack */
+    d->pause_count = cfg.paused ? 1 : 0;
     sched_add_vcpu(&d->vcpus[0]);
-    pr_info("d%u '%s': %llu MiB in %u extent(s), %u vCPU(s), entry 0x%llx%s\n", domid, d->name,
+    pr_info("d%u '%s': %llu MiB in %u extent(s), %u vCPU(s), entry 0x%llx%s%s\n", domid, d->name,
             (unsigned long long)(d->mem_size >> 20), d->nr_extents, d->nr_vcpus,
-            (unsigned long long)entry, d->privileged ? ", privileged" : "");
+            (unsigned long long)entry, d->privileged ? ", privileged" : "",
+            cfg.paused ? ", paused" : "");
     return 0;
 
+out_pt:
+    arch_domain_pt_free(d);
 out_memory:
-    /* page-table pages of a failed build are not reclaimed (a boot-time failure) */
     free_memory(d);
 out_slot:
     d->state = DOMAIN_FREE;

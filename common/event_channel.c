@@ -26,9 +26,11 @@
  * are then its own ports and send on one makes the other pending.
  */
 #include <baton/domain.h>
+#include <baton/domctx.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/printk.h>
+#include <baton/sched.h>
 
 static bool port_valid(uint32_t port)
 {
@@ -378,4 +380,110 @@ void evtchn_release(struct domain *d)
     /* close_port cleared the virq bindings it knew; make sure of the rest */
     for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
         memset(d->vcpus[i].virq_port, 0, sizeof(d->vcpus[i].virq_port));
+}
+
+/* ---------------------------------------------------------------- context */
+
+/* One entry per open port, ascending. */
+static int evtchn_save(struct domain *d, unsigned int vcpu, struct domctx_save_ctx *c)
+{
+    int rc = 0;
+
+    (void)vcpu;
+    for (uint32_t p = 1; p < NR_EVTCHN_PORTS && !rc; p++) {
+        const struct evtchn *chn = &d->evtchn[p];
+        const struct domctx_evtchn e = {
+            .port = p, .state = chn->state, .remote_dom = chn->remote_dom,
+            .remote_port = chn->remote_port, .virq = chn->virq, .vcpu = chn->vcpu,
+        };
+
+        if (chn->state != EVTCHNSTAT_closed)
+            rc = domctx_save_entry(c, &e, sizeof(e));
+    }
+    return rc;
+}
+
+/* What the sub-ops can have made of a port of d; NULL when it is sane. */
+static const char *evtchn_entry_problem(const struct domain *d, const struct domctx_evtchn *e)
+{
+    if (!port_valid(e->port))
+        return "port outside 1..1023";
+    if (d->evtchn[e->port].state != EVTCHNSTAT_closed)
+        return "port given twice";
+    if (e->pad0 || e->pad1)
+        return "nonzero padding";
+    switch (e->state) {
+    case EVTCHNSTAT_unbound:
+        return e->remote_dom >= DOMID_FIRST_RESERVED ? "unbound to a reserved domid" : NULL;
+    case EVTCHNSTAT_interdomain:
+        if (e->remote_dom == DOMID_HYPERVISOR)
+            return e->remote_port || d->console_port ? "a second console port, or one with a remote port" : NULL;
+        if (e->remote_dom >= DOMID_FIRST_RESERVED || !port_valid(e->remote_port))
+            return "interdomain to a reserved domid or an invalid remote port";
+        return NULL;
+    case EVTCHNSTAT_virq:
+        if (e->virq >= NR_VIRQS || e->virq == VIRQ_CONSOLE || e->vcpu >= d->nr_vcpus)
+            return "virq unknown or reserved, or on a vCPU the domain does not have";
+        return d->vcpus[e->vcpu].virq_port[e->virq] ? "virq bound twice on one vCPU" : NULL;
+    default:
+        return "state not unbound, interdomain or virq";
+    }
+}
+
+static int evtchn_load(struct domain *d, unsigned int vcpu, const struct domctx_entry *ent)
+{
+    struct domctx_evtchn e;
+    struct evtchn *chn;
+    const char *problem;
+    int rc;
+
+    (void)vcpu;
+    rc = domctx_entry_read(ent, &e, sizeof(e));
+    if (rc)
+        return rc;
+    problem = evtchn_entry_problem(d, &e);
+    if (problem) {
+        pr_err("d%u EVTCHN: %s (port %u state %u remote d%u port %u virq %u vcpu %u)\n",
+               d->domid, problem, e.port, e.state, e.remote_dom, e.remote_port, e.virq, e.vcpu);
+        return -BATON_EINVAL;
+    }
+    chn = &d->evtchn[e.port];
+    chn->state = e.state;
+    chn->remote_dom = e.remote_dom;
+    if (e.state == EVTCHNSTAT_interdomain)
+        chn->remote_port = e.remote_port;
+    if (e.state == EVTCHNSTAT_virq) {
+        chn->virq = e.virq;
+        chn->vcpu = e.vcpu;
+        d->vcpus[e.vcpu].virq_port[e.virq] = e.port;
+    }
+    if (is_console_port(chn))
+        d->console_port = e.port;
+    return 0;
+}
+
+DOMCTX_HANDLER(evtchn_ctx, DOMCTX_TYPE_EVTCHN, "EVTCHN", DOMCTX_MULTI,
+               sizeof(struct domctx_evtchn), evtchn_save, evtchn_load);
+
+int evtchn_restore_check(const struct domain *d)
+{
+    if (d->state == DOMAIN_ALIVE && !d->console_port) {
+        pr_err("d%u: no console port in the stream, expected one\n", d->domid);
+        return -BATON_EINVAL;
+    }
+    for (uint32_t p = 1; p < NR_EVTCHN_PORTS; p++) {
+        const struct evtchn *chn = &d->evtchn[p];
+        struct domain *rd;
+
+        if (chn->state != EVTCHNSTAT_interdomain || is_console_port(chn))
+            continue;
+        rd = chn->remote_dom == d->domid ? (struct domain *)d : domain_by_id_any(chn->remote_dom);
+        if (!peer_end(rd, d, p, chn->remote_port)) {
+            pr_err("d%u port %u: interdomain to d%u port %u, which %s\n", d->domid, p,
+                   chn->remote_dom, chn->remote_port,
+                   rd ? "does not point back" : "is not in the stream");
+            return -BATON_EINVAL;
+        }
+    }
+    return 0;
 }

@@ -22,7 +22,9 @@
  *   -EPERM   map: writable mapping of a read-only grant
  *   other    map: what guest_map_window() returned (nothing is recorded)
  */
+#include <baton/arch.h>
 #include <baton/domain.h>
+#include <baton/domctx.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/printk.h>
@@ -217,4 +219,162 @@ void gnttab_release(struct domain *d)
     for (unsigned int ref = 0; ref < NR_GRANT_REFS; ref++)
         if (d->grants[ref].in_use && !d->grants[ref].map_count)
             memset(&d->grants[ref], 0, sizeof(d->grants[ref]));
+}
+
+/* ---------------------------------------------------------------- context */
+
+/* GRANT: one entry per granted ref, ascending. Map counts are not carried:
+ * restore counts the grantees' GRANT_MAP entries. */
+static int grant_save(struct domain *d, unsigned int vcpu, struct domctx_save_ctx *c)
+{
+    int rc = 0;
+
+    (void)vcpu;
+    for (uint32_t ref = 0; ref < NR_GRANT_REFS && !rc; ref++) {
+        const struct grant_entry *ge = &d->grants[ref];
+        const struct domctx_grant e = {
+            .ref = ref, .grantee = ge->grantee, .flags = ge->flags, .gpfn = ge->gpfn,
+        };
+
+        if (ge->in_use)
+            rc = domctx_save_entry(c, &e, sizeof(e));
+    }
+    return rc;
+}
+
+static int grant_load(struct domain *d, unsigned int vcpu, const struct domctx_entry *ent)
+{
+    struct domctx_grant e;
+    const char *problem = NULL;
+    int rc;
+
+    (void)vcpu;
+    rc = domctx_entry_read(ent, &e, sizeof(e));
+    if (rc)
+        return rc;
+    if (e.ref >= NR_GRANT_REFS)
+        problem = "ref out of range";
+    else if (d->grants[e.ref].in_use)
+        problem = "ref given twice";
+    else if (e.flags & ~GNTF_MASK)
+        problem = "unknown flags";
+    else if (!other_domid_ok(d, e.grantee))
+        problem = "grantee reserved or the granter itself";
+    else if (!gpfn_grantable(d, e.gpfn))
+        problem = "frame below the kernel or outside the domain's memory";
+    if (problem) {
+        pr_err("d%u GRANT: %s (ref %u grantee d%u flags 0x%x gpfn 0x%llx)\n", d->domid, problem,
+               e.ref, e.grantee, e.flags, (unsigned long long)e.gpfn);
+        return -BATON_EINVAL;
+    }
+    d->grants[e.ref] = (struct grant_entry){
+        .in_use = true, .grantee = e.grantee, .flags = e.flags, .gpfn = e.gpfn,
+    };
+    return 0;
+}
+
+DOMCTX_HANDLER(grant_ctx, DOMCTX_TYPE_GRANT, "GRANT", DOMCTX_MULTI,
+               sizeof(struct domctx_grant), grant_save, grant_load);
+
+/* GRANT_MAP: one entry per mapped window slot, ascending. */
+static int grant_map_save(struct domain *d, unsigned int vcpu, struct domctx_save_ctx *c)
+{
+    int rc = 0;
+
+    (void)vcpu;
+    for (uint32_t slot = 0; slot < GNT_WINDOW_SLOTS && !rc; slot++) {
+        const struct grant_mapping *m = &d->gnt_maps[slot];
+        const struct domctx_grant_map e = {
+            .slot = slot, .granter = m->granter, .readonly = m->readonly, .ref = m->ref,
+        };
+
+        if (m->in_use)
+            rc = domctx_save_entry(c, &e, sizeof(e));
+    }
+    return rc;
+}
+
+static int grant_map_load(struct domain *d, unsigned int vcpu, const struct domctx_entry *ent)
+{
+    struct domctx_grant_map e;
+    const char *problem = NULL;
+    int rc;
+
+    (void)vcpu;
+    rc = domctx_entry_read(ent, &e, sizeof(e));
+    if (rc)
+        return rc;
+    if (e.slot >= GNT_WINDOW_SLOTS)
+        problem = "slot out of range";
+    else if (d->gnt_maps[e.slot].in_use)
+        problem = "slot given twice";
+    else if (e.ref >= NR_GRANT_REFS || e.readonly > 1 || e.pad || e.pad1)
+        problem = "ref out of range, readonly not 0 or 1, or nonzero padding";
+    else if (!other_domid_ok(d, e.granter))
+        problem = "granter reserved or the domain itself";
+    if (problem) {
+        pr_err("d%u GRANT_MAP: %s (slot %u granter d%u ref %u readonly %u)\n", d->domid,
+               problem, e.slot, e.granter, e.ref, e.readonly);
+        return -BATON_EINVAL;
+    }
+    d->gnt_maps[e.slot] = (struct grant_mapping){
+        .in_use = true, .readonly = e.readonly, .granter = e.granter, .ref = e.ref,
+    };
+    return 0;
+}
+
+DOMCTX_HANDLER(grant_map_ctx, DOMCTX_TYPE_GRANT_MAP, "GRANT_MAP", DOMCTX_MULTI,
+               sizeof(struct domctx_grant_map), grant_map_save, grant_map_load);
+
+/* The grant behind a decoded mapping of d, as its granter gave it. */
+static struct grant_entry *restored_grant(const struct domain *d, const struct grant_mapping *m)
+{
+    struct domain *gd = domain_by_id_any(m->granter);
+    struct grant_entry *ge;
+
+    if (!gd)
+        return NULL;
+    ge = &gd->grants[m->ref];
+    if (!ge->in_use || ge->grantee != d->domid || (m->readonly == false && (ge->flags & GNTF_readonly)))
+        return NULL;
+    return ge;
+}
+
+int gnttab_restore_check(struct domain *d)
+{
+    for (unsigned int slot = 0; slot < GNT_WINDOW_SLOTS; slot++) {
+        const struct grant_mapping *m = &d->gnt_maps[slot];
+        struct grant_entry *ge;
+
+        if (!m->in_use)
+            continue;
+        ge = restored_grant(d, m);
+        if (!ge) {
+            pr_err("d%u window slot %u: maps d%u ref %u, which d%u did not grant it%s\n",
+                   d->domid, slot, m->granter, m->ref, m->granter,
+                   m->readonly ? "" : " writable");
+            return -BATON_EINVAL;
+        }
+        ge->map_count++;
+    }
+    return 0;
+}
+
+int gnttab_restore_map(struct domain *d)
+{
+    for (unsigned int slot = 0; slot < GNT_WINDOW_SLOTS; slot++) {
+        const struct grant_mapping *m = &d->gnt_maps[slot];
+        const struct domain *gd;
+        int rc;
+
+        if (!m->in_use)
+            continue;
+        /* checked by gnttab_restore_check; the granter's memory is in place */
+        gd = domain_by_id_any(m->granter);
+        rc = guest_map_window(d, slot, guest_gpfn_to_mfn(gd, gd->grants[m->ref].gpfn),
+                              m->readonly);
+        if (rc)
+            return rc;
+    }
+    return 0;
 }

@@ -32,6 +32,7 @@
  */
 #include <baton/console.h>
 #include <baton/domain.h>
+#include <baton/domctx.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/printk.h>
@@ -84,19 +85,6 @@ struct bucket {
 
 static uint64_t all_guests_tokens, all_guests_last_refill;
 
-/*
- * A domain's fair share, by domain slot (common/domain.c): a bucket (see
- * the header comment) and when it last had output. Reset with the slot's
- * console, i.e. when a new domain's first output finds last_refill_ns 0.
- */
-struct share {
-    uint64_t tokens;
-    uint64_t last_refill_ns;
-    uint64_t last_output_ns;            /* 0: none yet */
-    uint64_t burst;                     /* its size at the last refill */
-};
-
-static struct share shares[CONFIG_MAX_DOMAINS];
 
 static void refill(const struct bucket *b)
 {
@@ -141,28 +129,18 @@ void guest_console_init(void)
 {
     all_guests_tokens = 0;
     all_guests_last_refill = 0;         /* full at the first output */
-    memset(shares, 0, sizeof(shares));
-}
-
-/* d's slot, or CONFIG_MAX_DOMAINS if d is not in the domain table. */
-static unsigned int slot_of(const struct domain *d)
-{
-    unsigned int i;
-
-    for (i = 0; i < CONFIG_MAX_DOMAINS; i++)
-        if (domain_slot(i) == d)
-            break;
-    return i;
 }
 
 /* Domains with output in the last ACTIVE_WINDOW_NS, counting `self` always. */
-static unsigned int active_domains(unsigned int self, uint64_t now)
+static unsigned int active_domains(const struct domain *self, uint64_t now)
 {
     unsigned int n = 1;
 
     for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
-        uint64_t t = shares[i].last_output_ns;
-        if (i != self && t && now >= t && now - t < ACTIVE_WINDOW_NS)
+        const struct domain *d = domain_slot(i);
+        uint64_t t = d->console.share.last_output_ns;
+
+        if (d != self && d->state != DOMAIN_FREE && t && now >= t && now - t < ACTIVE_WINDOW_NS)
             n++;
     }
     return n;
@@ -173,23 +151,18 @@ static unsigned int active_domains(unsigned int self, uint64_t now)
  * all its output counts as beyond its share). `output`: d has bytes to
  * print, so it counts among the domains with output from now on.
  */
-static struct share *refill_all(struct domain *d, bool output)
+static struct console_share *refill_all(struct domain *d, bool output)
 {
     struct bucket b = domain_bucket(d);
-    unsigned int slot = slot_of(d), n;
-    struct share *sh;
+    struct console_share *sh = &d->console.share;
+    unsigned int n;
     uint64_t now = now_ns();
 
-    if (slot < CONFIG_MAX_DOMAINS && !d->console.last_refill_ns)
-        shares[slot] = (struct share){ 0, 0, 0, 0 };    /* a new domain in the slot */
     refill(&b);
     refill(&all_guests);
-    if (slot >= CONFIG_MAX_DOMAINS)
-        return NULL;
-    sh = &shares[slot];
     if (output)
         sh->last_output_ns = now ? now : 1;
-    n = active_domains(slot, now);
+    n = active_domains(d, now);
     b = (struct bucket){ &sh->tokens, &sh->last_refill_ns,
                          ALL_GUESTS_RATE / n, ALL_GUESTS_RESERVE / n };
     refill(&b);
@@ -203,7 +176,7 @@ static struct share *refill_all(struct domain *d, bool output)
  * The buckets hold cost: take it and say yes. Paid from the share, it may
  * empty the shared bucket; beyond the share, it may not touch the reserve.
  */
-static bool charge(struct domain *d, struct share *sh, uint64_t cost)
+static bool charge(struct domain *d, struct console_share *sh, uint64_t cost)
 {
     if (d->console.tokens < cost || all_guests_tokens < cost)
         return false;
@@ -217,7 +190,7 @@ static bool charge(struct domain *d, struct share *sh, uint64_t cost)
 }
 
 /* Shared tokens d may use now: its share (bounded by them), then any above the reserve. */
-static uint64_t shared_available(const struct share *sh)
+static uint64_t shared_available(const struct console_share *sh)
 {
     uint64_t in_share = sh ? MIN(sh->tokens, all_guests_tokens) : 0;
     uint64_t rest = all_guests_tokens - in_share;
@@ -230,7 +203,7 @@ static uint64_t shared_available(const struct share *sh)
  * bucket and it can get that much of the shared one -- or, with so many
  * domains printing that a share holds less than that, its share is full.
  */
-static bool may_resume(const struct domain *d, const struct share *sh)
+static bool may_resume(const struct domain *d, const struct console_share *sh)
 {
     uint64_t want = sh ? MIN(CONSOLE_RESUME, sh->burst) : CONSOLE_RESUME;
 
@@ -292,7 +265,7 @@ static void put_char(struct domain *d, char c)
 }
 
 /* Tokens are back after a drop: say how much was lost, in order. */
-static void report_dropped(struct domain *d, struct share *sh)
+static void report_dropped(struct domain *d, struct console_share *sh)
 {
     char msg[80];
     int n;
@@ -324,7 +297,7 @@ static uint64_t char_cost(const struct domain *d, char c)
 void guest_console_output(struct domain *d, const char *s, size_t n)
 {
     struct guest_console *gc = &d->console;
-    struct share *sh;
+    struct console_share *sh;
     size_t i;
 
     if (gc->line_len > GUEST_CONSOLE_LINE)
@@ -428,3 +401,70 @@ void guest_console_drain(struct domain *d)
     }
     __atomic_store_n(&r->out_cons, prod, __ATOMIC_RELEASE);
 }
+
+/* ------------------------------------------------------------ context */
+
+static int console_save(struct domain *d, unsigned int vcpu, struct domctx_save_ctx *c)
+{
+    const struct guest_console *gc = &d->console;
+    struct domctx_console e = {
+        .tokens = gc->tokens, .last_refill_ns = gc->last_refill_ns, .dropped = gc->dropped,
+        .line_len = (uint32_t)gc->line_len,
+        .share_tokens = gc->share.tokens, .share_last_refill_ns = gc->share.last_refill_ns,
+        .share_last_output_ns = gc->share.last_output_ns, .share_burst = gc->share.burst,
+    };
+
+    (void)vcpu;
+    memcpy(e.line, gc->line, MIN(gc->line_len, sizeof(e.line)));
+    return domctx_save_entry(c, &e, sizeof(e));
+}
+
+/* What the output path can have left: a sanitised partial line, budgets
+ * no larger than their buckets. */
+static const char *console_entry_problem(const struct domctx_console *e)
+{
+    if (e->line_len > GUEST_CONSOLE_LINE)
+        return "partial line longer than 256 octets";
+    for (uint32_t i = 0; i < e->line_len; i++)
+        if (sanitise(e->line[i]) != e->line[i])
+            return "partial line with a control or non-ASCII octet";
+    if (!mem_is_zero(e->line + e->line_len, sizeof(e->line) - e->line_len) || e->pad)
+        return "nonzero padding";
+    if (e->tokens > CONSOLE_BURST || e->share_burst > ALL_GUESTS_RESERVE ||
+        e->share_tokens > e->share_burst)
+        return "a budget larger than its bucket";
+    return NULL;
+}
+
+static int console_load(struct domain *d, unsigned int vcpu, const struct domctx_entry *ent)
+{
+    struct guest_console *gc = &d->console;
+    struct domctx_console e;
+    const char *problem;
+    int rc;
+
+    (void)vcpu;
+    rc = domctx_entry_read(ent, &e, sizeof(e));
+    if (rc)
+        return rc;
+    problem = console_entry_problem(&e);
+    if (problem) {
+        pr_err("d%u CONSOLE: %s (line %u, tokens %llu, share %llu of %llu)\n", d->domid,
+               problem, e.line_len, (unsigned long long)e.tokens,
+               (unsigned long long)e.share_tokens, (unsigned long long)e.share_burst);
+        return -BATON_EINVAL;
+    }
+    memcpy(gc->line, e.line, e.line_len);
+    gc->line_len = e.line_len;
+    gc->tokens = e.tokens;
+    gc->last_refill_ns = e.last_refill_ns;
+    gc->dropped = e.dropped;
+    gc->share = (struct console_share){
+        .tokens = e.share_tokens, .last_refill_ns = e.share_last_refill_ns,
+        .last_output_ns = e.share_last_output_ns, .burst = e.share_burst,
+    };
+    return 0;
+}
+
+DOMCTX_HANDLER(console_ctx, DOMCTX_TYPE_CONSOLE, "CONSOLE", 0,
+               sizeof(struct domctx_console), console_save, console_load);

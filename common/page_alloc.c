@@ -6,7 +6,7 @@
  */
 #include <baton/errno.h>
 #include <baton/lib.h>
-#include <baton/mm.h>
+#include <baton/page_alloc.h>
 #include <baton/printk.h>
 
 static struct page_info *frames;

@@ -5,12 +5,11 @@
  * switch only happens in schedule(), called on the way back to a guest or
  * from the idle loop.
  */
-#include <asm/io.h>
+#include <baton/arch.h>
 #include <baton/domain.h>
 #include <baton/printk.h>
 #include <baton/sched.h>
 #include <baton/time.h>
-#include <asm/regs.h>
 
 struct vcpu idle_vcpu;
 struct vcpu *current = &idle_vcpu;
@@ -18,6 +17,7 @@ bool need_resched;
 
 static struct vcpu *runq_head, *runq_tail;
 static unsigned int slice_left = SLICE_TICKS;
+static void (*idle_work)(void);
 
 bool is_idle_vcpu(const struct vcpu *v)
 {
@@ -48,6 +48,30 @@ static struct vcpu *runq_pop(void)
         runq_tail = NULL;
     v->on_runq = false;
     return v;
+}
+
+static void runq_remove(struct vcpu *v)
+{
+    struct vcpu **link = &runq_head, *prev = NULL;
+
+    if (!v->on_runq)
+        return;
+    while (*link && *link != v) {
+        prev = *link;
+        link = &(*link)->runq_next;
+    }
+    BUG_ON(!*link);
+    *link = v->runq_next;
+    if (runq_tail == v)
+        runq_tail = prev;
+    v->on_runq = false;
+    v->runq_next = NULL;
+}
+
+void sched_forget_domain(struct domain *d)
+{
+    for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+        runq_remove(&d->vcpus[i]);
 }
 
 static bool can_run(const struct vcpu *v)
@@ -133,25 +157,10 @@ void domain_unpause(struct domain *d)
         need_resched = true;
 }
 
-/* Every tick: expired guest timers fire VIRQ_TIMER; the slice runs down. */
-static void sched_tick(struct cpu_user_regs *regs)
+/* Every tick: what is due fires; the slice runs down. */
+static void sched_tick(void)
 {
-    uint64_t now = now_ns();
-
-    (void)regs;
-    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
-        struct domain *d = domain_slot(i);
-        if (d->state != DOMAIN_ALIVE)
-            continue;
-        for (unsigned int j = 0; j < d->nr_vcpus; j++) {
-            struct vcpu *v = &d->vcpus[j];
-            if (v->timer_deadline && v->timer_deadline <= now) {
-                v->timer_deadline = 0;
-                send_virq(v, VIRQ_TIMER);
-                vcpu_wake(v);
-            }
-        }
-    }
+    timers_run(now_ns());
     if (slice_left)
         slice_left--;
     /* an exhausted slice ends as soon as someone else wants the CPU */
@@ -163,18 +172,30 @@ void sched_init(void)
 {
     idle_vcpu.state = VCPU_RUNNABLE;
     current = &idle_vcpu;
-    apic_set_tick_hook(sched_tick);
+    arch_set_tick_hook(sched_tick);
+}
+
+void sched_run_on_idle(void (*fn)(void))
+{
+    idle_work = fn;
+    need_resched = true;
 }
 
 void idle_loop(void)
 {
     for (;;) {
-        irq_disable();
+        arch_irq_disable();
+        if (idle_work) {
+            void (*fn)(void) = idle_work;
+
+            idle_work = NULL;
+            fn();
+            continue;
+        }
         if (need_resched || runq_head) {
             schedule();
             continue;
         }
-        /* sti takes effect after hlt starts: no wake-up is lost in between */
-        __asm__ volatile("sti; hlt" : : : "memory");
+        arch_idle_wait();
     }
 }

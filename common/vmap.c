@@ -4,7 +4,7 @@
  */
 #include <asm/page.h>
 #include <baton/lib.h>
-#include <baton/mm.h>
+#include <baton/page_alloc.h>
 #include <baton/printk.h>
 #include <baton/vmap.h>
 

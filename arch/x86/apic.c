@@ -5,6 +5,7 @@
 #include <asm/io.h>
 #include <asm/page.h>
 #include <asm/regs.h>
+#include <baton/arch.h>
 #include <baton/memory.h>
 #include <baton/printk.h>
 #include <baton/time.h>
@@ -24,7 +25,7 @@
 
 static volatile uint32_t *apic;
 static volatile uint64_t ticks;
-static void (*tick_hook)(struct cpu_user_regs *regs);
+static void (*tick_hook)(void);
 
 static uint32_t apic_read(unsigned int reg)
 {
@@ -41,7 +42,7 @@ uint64_t apic_timer_ticks(void)
     return ticks;
 }
 
-void apic_set_tick_hook(void (*hook)(struct cpu_user_regs *regs))
+void arch_set_tick_hook(void (*hook)(void))
 {
     tick_hook = hook;
 }
@@ -50,8 +51,9 @@ static void timer_interrupt(struct cpu_user_regs *regs)
 {
     ticks++;
     apic_write(APIC_EOI, 0);
+    (void)regs;
     if (tick_hook)
-        tick_hook(regs);
+        tick_hook();
 }
 
 static void mask_legacy_pics(void)

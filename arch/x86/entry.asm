@@ -152,7 +152,14 @@ switch_stacks:
     pop     rbp
     ret
 
-; A new vCPU's first switch_stacks "returns" here, with rsp at the initial
-; guest frame (struct cpu_user_regs) at the top of its stack.
+; A vCPU's first switch_stacks "returns" here, on a fresh stack whose top
+; holds its guest frame (struct cpu_user_regs): rsp points at that frame.
+; It leaves through the same exit path as any trap from the guest, so a
+; restored vCPU gets the upcall that was pending when it was saved.
+;   in:  rsp = the guest frame (16-byte aligned), interrupts off
+;   out: iretq to the guest (pv_exit_to_guest may schedule first)
+extern pv_exit_to_guest
 vcpu_start_trampoline:
+    mov     rdi, rsp
+    call    pv_exit_to_guest
     jmp     trap_return

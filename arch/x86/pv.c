@@ -1,7 +1,8 @@
 /*
- * The x86 side of PV guests: syscall entry setup, vCPU stacks and context
- * switch, upcall delivery on the way back to ring 3, the hypercall table,
- * guest exceptions, and the grant window in a domain's page tables.
+ * The x86 side of PV guests: syscall entry setup, upcall delivery on the
+ * way back to ring 3, the hypercall table and guest exceptions. vCPU
+ * stacks and the context switch are in vcpu.c, page tables and the grant
+ * window in domain_pt.c.
  */
 #include <asm/io.h>
 #include <asm/page.h>
@@ -10,15 +11,12 @@
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/memory.h>
-#include <baton/mm.h>
+#include <baton/page_alloc.h>
 #include <baton/printk.h>
 #include <baton/sched.h>
 #include <baton/traps.h>
 #include <baton/vmap.h>
 #include <public/hypercall.h>
-
-#define KSTACK_ORDER  2
-#define KSTACK_SIZE   (PAGE_SIZE << KSTACK_ORDER)
 
 #define MSR_STAR      0xc0000081
 #define MSR_LSTAR     0xc0000082
@@ -30,15 +28,9 @@
 #define RFLAGS_FIXED  (1ULL << 1)
 
 extern void syscall_entry(void);
-extern void vcpu_start_trampoline(void);
-void switch_stacks(uint64_t *save_rsp, uint64_t new_rsp);
 
-/* Read by syscall_entry: the running vCPU's stack top, and a spill slot. */
-uint64_t pv_kstack_top;
+/* Read by syscall_entry: a spill slot for the guest's rsp. */
 uint64_t pv_guest_rsp_scratch;
-
-void pv_init(void);
-int arch_vcpu_create(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t rdi);
 
 #define CR4_PAE   (1ULL << 5)
 #define CR4_PGE   (1ULL << 7)
@@ -85,64 +77,6 @@ void pv_init(void)
      * than enter ring 0 wherever a previous kernel pointed it */
     wrmsr(MSR_SYSENTER_CS, 0);
     setup_cr4();
-}
-
-static uint64_t kstack_top(const struct vcpu *v)
-{
-    return (uint64_t)(uintptr_t)v->arch.kstack + KSTACK_SIZE;
-}
-
-/* The guest frame of v: always at the top of its hypervisor stack. */
-static struct cpu_user_regs *guest_regs(const struct vcpu *v)
-{
-    return (struct cpu_user_regs *)(uintptr_t)kstack_top(v) - 1;
-}
-
-int arch_vcpu_create(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t rdi)
-{
-    pfn_t pfn = page_alloc(KSTACK_ORDER);
-    mfn_t mfns[1u << KSTACK_ORDER];
-    struct cpu_user_regs *regs;
-    uint64_t *sp;
-
-    if (pfn == INVALID_PFN)
-        return -BATON_ENOMEM;
-    /* through vmap, between unmapped guard pages: an overflow faults (and
-     * the double fault handler reports it) instead of corrupting memory */
-    for (unsigned int i = 0; i < ARRAY_SIZE(mfns); i++)
-        mfns[i] = pfn + i;
-    v->arch.kstack = vmap(mfns, ARRAY_SIZE(mfns));
-    if (!v->arch.kstack) {
-        page_free(pfn, KSTACK_ORDER);
-        return -BATON_ENOMEM;
-    }
-    regs = guest_regs(v);
-    memset(regs, 0, sizeof(*regs));
-    regs->rip = entry;
-    regs->cs = GDT_USER_CS;
-    regs->rflags = RFLAGS_IF | RFLAGS_FIXED;
-    regs->rsp = rsp;
-    regs->ss = GDT_USER_DS;
-    regs->rdi = rdi;
-    /* what switch_stacks pops: six callee-saved registers and a return address */
-    sp = (uint64_t *)regs;
-    *--sp = (uint64_t)(uintptr_t)vcpu_start_trampoline;
-    for (unsigned int i = 0; i < 6; i++)
-        *--sp = 0;
-    v->arch.ksp = (uint64_t)(uintptr_t)sp;
-    return 0;
-}
-
-void arch_context_switch(struct vcpu *prev, struct vcpu *next)
-{
-    if (is_idle_vcpu(next)) {
-        write_cr3(idle_pt_root);
-    } else {
-        pv_kstack_top = kstack_top(next);
-        tss_set_rsp0(pv_kstack_top);
-        write_cr3(next->domain->pt_root);
-    }
-    switch_stacks(&prev->arch.ksp, next->arch.ksp);
 }
 
 /* ---------------------------------------------------------------- upcalls */
@@ -232,16 +166,6 @@ void pv_exit_to_guest(struct cpu_user_regs *regs)
 
 /* ---------------------------------------------------------------- hypercalls */
 
-static long do_set_timer(struct vcpu *v, uint64_t abs_ns)
-{
-    if (abs_ns >= SET_TIMER_MAX_NS)
-        return -BATON_EINVAL;
-    /* +1: the guest's pvclock and our clock may round apart by a nanosecond,
-     * and a timer must never fire early by the guest's reading */
-    v->timer_deadline = abs_ns ? v->domain->time_base_ns + abs_ns + 1 : 0;
-    return 0;
-}
-
 static long do_vcpu_op(struct domain *d, uint32_t cmd, uint32_t vcpuid, uint64_t arg)
 {
     struct vcpu_register_upcall reg;
@@ -285,7 +209,7 @@ void pv_hypercall(struct cpu_user_regs *regs)
         rc = 0;
         break;
     case HYPERCALL_set_timer:
-        rc = do_set_timer(v, regs->rdi);
+        rc = vcpu_set_timer(v, regs->rdi);
         break;
     case HYPERCALL_event_channel_op:
         rc = do_event_channel_op(d, v, (uint32_t)regs->rdi, regs->rsi);
@@ -331,22 +255,4 @@ void pv_guest_exception(struct cpu_user_regs *regs)
                (unsigned long long)regs->rip);
     show_registers(regs);
     domain_crash(d, exception_name(v));
-}
-
-/* ---------------------------------------------------------------- grant window */
-
-int guest_map_window(struct domain *d, unsigned int slot, uint64_t mfn, bool readonly)
-{
-    uint64_t flags = PTE_P | PTE_US | PTE_NX | (readonly ? 0 : PTE_RW);
-
-    if (slot >= GNT_WINDOW_SLOTS)
-        return -BATON_EINVAL;
-    return map_range(d->pt_root, GNT_WINDOW_ADDR(slot), mfn << PAGE_SHIFT, PAGE_SIZE, flags,
-                     false, alloc_pt_page);
-}
-
-void guest_unmap_window(struct domain *d, unsigned int slot)
-{
-    if (slot < GNT_WINDOW_SLOTS)
-        unmap_range(d->pt_root, GNT_WINDOW_ADDR(slot), PAGE_SIZE);
 }

@@ -6,10 +6,13 @@
 #include <asm/io.h>
 #include <asm/page.h>
 #include <asm/regs.h>
+#include <baton/arch.h>
 #include <baton/bootinfo.h>
 #include <baton/cmdline.h>
 #include <baton/domain.h>
 #include <baton/domain_build.h>
+#include <baton/domctx.h>
+#include <baton/lu.h>
 #include <baton/sched.h>
 #include <baton/console.h>
 #include <baton/lib.h>
@@ -21,7 +24,6 @@
 #define TICKS_TO_CONFIRM 10
 
 void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base);
-void pv_init(void);
 
 static struct boot_info boot_info;
 static struct boot_options boot_opts;
@@ -88,8 +90,22 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     pv_init();
     sched_init();
     guest_console_init();
+    if (domctx_init())
+        panic("domctx: the context handlers this build links do not register");
     build_boot_domains(&boot_info);
+    lu_rehearse_init(boot_opts.lu_rehearse.count, boot_opts.lu_rehearse.period_ms);
 
     pr_info("Baton: boot complete\n");
     idle_loop();
+}
+
+void arch_irq_disable(void)
+{
+    irq_disable();
+}
+
+void arch_idle_wait(void)
+{
+    /* sti takes effect after hlt starts: no wake-up is lost in between */
+    __asm__ volatile("sti; hlt; cli" : : : "memory");
 }

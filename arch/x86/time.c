@@ -4,6 +4,7 @@
  * measurement needs no interrupts.
  */
 #include <asm/io.h>
+#include <baton/arch.h>
 #include <baton/printk.h>
 #include <baton/time.h>
 
@@ -76,4 +77,9 @@ void udelay(uint64_t us)
 
     while (rdtsc() < end)
         cpu_relax();
+}
+
+uint64_t arch_cycles(void)
+{
+    return rdtsc();
 }

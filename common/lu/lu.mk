@@ -8,3 +8,5 @@ lu-stream-read-srcs := common/lu/stream_common.c common/lu/stream_check.c \
 lu-stream-srcs := $(lu-stream-read-srcs) common/lu/stream_write.c
 
 hv-$(CONFIG_LIVE_UPDATE) += common/lu/elfnote.o $(lu-stream-srcs:.c=.o)
+# The hypervisor's use of the stream: save, restore, the in-place rehearsal.
+hv-$(CONFIG_LIVE_UPDATE) += common/lu/save.o common/lu/restore.o common/lu/rehearse.o

@@ -38,6 +38,8 @@ void pv_hypercall(struct cpu_user_regs *regs);
 void pv_guest_exception(struct cpu_user_regs *regs);
 /* Last work before returning to ring 3: scheduling, upcall delivery. */
 void pv_exit_to_guest(struct cpu_user_regs *regs);
+/* syscall entry, the FPU and CR4 policy for guests (boot). */
+void pv_init(void);
 
 
 #endif

@@ -33,10 +33,19 @@ struct liveupdate_opt {
     uint64_t addr;
 };
 
+/* lu_rehearse=COUNT,PERIOD_MS: COUNT in-place rehearsals, one every PERIOD_MS. */
+#define LU_REHEARSE_COUNT_MAX  100000u
+#define LU_REHEARSE_PERIOD_MAX 86400000u    /* a day */
+struct lu_rehearse_opt {
+    unsigned int count;           /* 0: none */
+    unsigned int period_ms;
+};
+
 struct boot_options {
     bool console_com1;
     int loglvl;
     struct liveupdate_opt liveupdate;
+    struct lu_rehearse_opt lu_rehearse;
     unsigned int unknown;         /* options reported and ignored */
     unsigned int invalid;         /* known options with bad values */
 };
@@ -46,5 +55,8 @@ void cmdline_parse(const char *cmdline, struct boot_options *opts);
 
 /* liveupdate=SIZE[@ADDR]; 0 or -BATON_EINVAL / -BATON_ERANGE with a message. */
 int parse_liveupdate(const char *s, size_t len, struct liveupdate_opt *lu);
+
+/* lu_rehearse=COUNT,PERIOD_MS; 0 or -BATON_EINVAL with a message. */
+int parse_lu_rehearse(const char *s, size_t len, struct lu_rehearse_opt *out);
 
 #endif

@@ -5,9 +5,13 @@
 #ifndef BATON_DOMAIN_H
 #define BATON_DOMAIN_H
 
+#include <asm/regs.h>
 #include <baton/types.h>
-#include <public/event_channel.h>
-#include <public/grant_table.h>
+#include <baton/event_channel.h>
+#include <baton/grant_table.h>
+#include <baton/guest_access.h>
+#include <baton/guest_console.h>
+#include <baton/timer.h>
 #include <public/pv.h>
 
 #define DOMAIN_EXTENTS_MAX   64
@@ -27,43 +31,14 @@ enum vcpu_state {
     VCPU_OFFLINE,       /* not started, or its domain is dead */
 };
 
-struct evtchn {
-    uint8_t state;            /* EVTCHNSTAT_* */
-    uint8_t pad;
-    uint16_t remote_dom;      /* unbound: who may bind; interdomain: peer */
-    uint32_t remote_port;     /* interdomain: peer's port */
-    uint32_t virq;            /* virq: which */
-    uint32_t vcpu;            /* virq: notified vCPU */
-};
-
-struct grant_entry {
-    bool in_use;
-    uint16_t grantee;
-    uint16_t flags;           /* GNTF_* */
-    uint64_t gpfn;
-    uint32_t map_count;       /* live mappings by the grantee */
-};
-
-/* A page of another domain mapped in this domain's grant window. */
-struct grant_mapping {
-    bool in_use;
-    bool readonly;
-    uint16_t granter;
-    uint32_t ref;
-};
-
-#define GUEST_CONSOLE_LINE   256
-struct guest_console {
-    char line[GUEST_CONSOLE_LINE];  /* partial line, printed at '\n' */
-    size_t line_len;
-    uint64_t tokens;                /* rate limit: bytes allowed now */
-    uint64_t last_refill_ns;
-    uint64_t dropped;               /* bytes dropped since the last report */
-};
-
+/* x86: what a switched-out vCPU keeps (arch/x86/vcpu.c). */
 struct arch_vcpu {
     uint64_t ksp;             /* saved hypervisor stack pointer while switched out */
-    void *kstack;             /* base of this vCPU's hypervisor stack */
+    void *kstack;             /* base of this vCPU's hypervisor stack; NULL: none */
+    pfn_t kstack_pfn;         /* its first frame */
+    /* the guest's registers until arch_vcpu_start puts them on the stack */
+    struct cpu_user_regs regs;
+    uint16_t ds, es, fs, gs;  /* guest data selectors, switched with the vCPU */
 };
 
 struct domain;
@@ -85,6 +60,7 @@ enum domain_state {
     DOMAIN_ALIVE,
     DOMAIN_SHUTDOWN,          /* asked to stop (domain_shutdown) */
     DOMAIN_CRASHED,           /* killed for a fault or a bad upcall stack */
+    DOMAIN_RESTORING,         /* decoded from a stream, not yet committed */
 };
 
 struct domain {
@@ -106,6 +82,8 @@ struct domain {
     struct shared_info *shared_info;
     struct console_ring *console_ring;
     uint64_t time_base_ns;          /* hypervisor time at guest time 0 */
+    uint16_t ioport_first;          /* I/O ports the domain may use, */
+    uint16_t ioport_count;          /* [first, first + count); 0: none */
 
     unsigned int nr_vcpus;
     struct vcpu vcpus[MAX_VIRT_CPUS];
@@ -119,58 +97,24 @@ struct domain {
 
 /* ---- common/domain.c */
 struct domain *domain_by_id(uint16_t domid);     /* an ALIVE domain or NULL */
+/* Any domain holding the id, whatever its state but FREE (restore's checks). */
+struct domain *domain_by_id_any(uint16_t domid);
 struct domain *domain_slot(unsigned int i);      /* i < CONFIG_MAX_DOMAINS, any state */
+/* A FREE slot, zeroed, with domid and RESTORING state; NULL when full. */
+struct domain *domain_claim_slot(uint16_t domid);
 void domain_crash(struct domain *d, const char *why);
 void domain_shutdown(struct domain *d, unsigned int reason);
 /* Guest time (ns since the domain started), as its shared info says. */
 uint64_t domain_guest_time(const struct domain *d);
-
-/* ---- guest memory (common/guest_access.c) */
-/* Machine frame of gpfn, or INVALID_MFN when outside the domain's memory. */
-#define INVALID_MFN (~(uint64_t)0)
-uint64_t guest_gpfn_to_mfn(const struct domain *d, uint64_t gpfn);
-/* Copy to/from guest pseudo-physical (== guest virtual) memory. Any byte
- * outside [PV_PAGE_SIZE, mem_size) gives -BATON_EFAULT and copies nothing. */
-int copy_from_guest(const struct domain *d, void *dst, uint64_t gva, size_t len);
-int copy_to_guest(const struct domain *d, uint64_t gva, const void *src, size_t len);
-
-/* ---- arch: the grant window in the domain's page tables */
-int guest_map_window(struct domain *d, unsigned int slot, uint64_t mfn, bool readonly);
-void guest_unmap_window(struct domain *d, unsigned int slot);
-
-/* ---- scheduler (common/sched.c) */
-void vcpu_wake(struct vcpu *v);
-void vcpu_block(struct vcpu *v);
+/* The ABI pages (start info, shared info, console ring) through the direct
+ * map, from the extents; false when the extents do not cover them. */
+bool domain_map_abi_pages(struct domain *d);
 /*
- * Pause counts nest. On one CPU the hypervisor code calling this is the only
- * thing running, so when it returns no vCPU of d is on the CPU; the caller's
- * own vCPU, if d is its domain, stops at its next exit to the guest.
+ * Throw away d's hypervisor-side state (vCPU stacks, page tables, run queue
+ * entries, the slot itself) but not its memory, which stays where it is
+ * (the caller has it described, as extents in a stream). d must be paused
+ * and none of its vCPUs running.
  */
-void domain_pause(struct domain *d);
-void domain_unpause(struct domain *d);
-
-/* ---- event channels (common/event_channel.c) */
-long do_event_channel_op(struct domain *d, struct vcpu *v, uint32_t cmd, uint64_t arg);
-/* Builder: bind the console port (remote end: the hypervisor). */
-int evtchn_init_domain(struct domain *d);
-/* Mark port pending in d (mask and upcall logic included) and wake the vCPU. */
-void evtchn_set_pending(struct domain *d, uint32_t port);
-void send_virq(struct vcpu *v, unsigned int virq);
-/* A dying domain: close every port (peers go back to unbound). */
-void evtchn_release(struct domain *d);
-
-/* ---- grants (common/grant_table.c) */
-long do_grant_table_op(struct domain *d, uint32_t cmd, uint64_t arg);
-/* A dying domain: drop its window mappings. */
-void gnttab_release(struct domain *d);
-
-/* ---- console (common/guest_console.c) */
-/* Start the console budget all guests share (boot, and tests). */
-void guest_console_init(void);
-long do_console_write(struct domain *d, uint64_t buf, uint64_t len);
-/* Drain the domain's console ring (its console port was notified). */
-void guest_console_drain(struct domain *d);
-/* Emit guest text: "(dN) " per line, rate limited. */
-void guest_console_output(struct domain *d, const char *s, size_t n);
+void domain_drop_state(struct domain *d);
 
 #endif

@@ -13,10 +13,11 @@ struct domain_config {
     char name[DOMAIN_NAME_LEN];
     uint64_t mem;
     unsigned int vcpus;
+    bool paused;            /* start paused: an unpause lets it run */
     char cmdline[START_INFO_CMDLINE_LEN];
 };
 
-/* Parse "name=NAME mem=SIZE vcpus=N cmdline=\"...\"" (0 or -BATON_EINVAL, reported). */
+/* Parse "name=NAME mem=SIZE vcpus=N paused=0|1 cmdline=\"...\"" (0 or -BATON_EINVAL, reported). */
 int domain_config_parse(const char *line, struct domain_config *cfg);
 
 /* Check an ELF64 guest image: a static x86-64 executable whose loadable

@@ -28,5 +28,15 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 #endif
 
+/* Every octet of p[0..n) is zero (explicit padding of an ABI structure). */
+static inline bool mem_is_zero(const void *p, size_t n)
+{
+    const unsigned char *b = p;
+
+    for (size_t i = 0; i < n; i++)
+        if (b[i])
+            return false;
+    return true;
+}
 
 #endif

@@ -1,4 +1,10 @@
-/* Memory bring-up: memory map, reservations, page tables, frame table. */
+/*
+ * Memory bring-up (common/memory.c): the sanitized memory map, the boot
+ * allocator and what it keeps out (low memory, the image, modules, the live
+ * update bootmem), the hypervisor's page tables (built by arch, see the
+ * memory section of baton/arch.h), the frame table, the page allocator and
+ * vmap, in that order.
+ */
 #ifndef BATON_MEMORY_H
 #define BATON_MEMORY_H
 
@@ -11,8 +17,6 @@ struct phys_region {
 
 /* The running image's slot (KEXEC_RANGE_MA_XEN). */
 extern struct phys_region image_region;
-/* The live update bootmem (KEXEC_RANGE_MA_LIVEUPDATE). */
-extern struct phys_region lu_bootmem;
 
 /* The sanitized memory map. */
 extern struct mem_range memory_map[BOOT_MEM_MAX];
@@ -23,8 +27,5 @@ void memory_init(const struct boot_info *bi, const struct boot_options *opts);
 
 /* A zeroed page for page tables: boot allocator early, page allocator later. */
 paddr_t alloc_pt_page(void);
-
-/* Reserve the live update bootmem at cold boot as the options say; 0 or -BATON_E*. */
-int lu_bootmem_reserve(const struct liveupdate_opt *opt, uint64_t default_bytes);
 
 #endif

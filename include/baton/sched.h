@@ -20,7 +20,24 @@ void sched_yield(void);
 __noreturn void idle_loop(void);
 bool is_idle_vcpu(const struct vcpu *v);
 
-/* arch: switch hypervisor stacks and address spaces from prev to next. */
-void arch_context_switch(struct vcpu *prev, struct vcpu *next);
+void vcpu_wake(struct vcpu *v);
+void vcpu_block(struct vcpu *v);
+/*
+ * Pause counts nest. On one CPU the hypervisor code calling this is the only
+ * thing running, so when it returns no vCPU of d is on the CPU; the caller's
+ * own vCPU, if d is its domain, stops at its next exit to the guest.
+ */
+void domain_pause(struct domain *d);
+void domain_unpause(struct domain *d);
+/* Take d's vCPUs off the run queue (d is being torn down or dropped). */
+void sched_forget_domain(struct domain *d);
+
+/*
+ * Work that must run on the idle vCPU, where no guest stack is in use (the
+ * live update rehearsal throws vCPU stacks away). The idle loop runs fn
+ * once, with interrupts off, the next time it gets the CPU: the caller
+ * pauses whatever must not run first, so the CPU falls idle.
+ */
+void sched_run_on_idle(void (*fn)(void));
 
 #endif

@@ -29,9 +29,6 @@ void udelay(uint64_t us);
 /* Local APIC and its timer. */
 void apic_init(void);
 uint64_t apic_timer_ticks(void);
-struct cpu_user_regs;
-/* Called from every timer interrupt (the scheduler's tick). */
-void apic_set_tick_hook(void (*hook)(struct cpu_user_regs *regs));
 #define TIMER_HZ 1000
 
 #endif

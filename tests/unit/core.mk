@@ -3,8 +3,8 @@
 # the real sources against the fakes in core_fakes.c.
 
 unit-tests += test_sched
-test_sched-srcs := tests/unit/test_sched.c common/sched.c tests/unit/core_fakes.c \
-	tests/unit/harness.c
+test_sched-srcs := tests/unit/test_sched.c common/sched.c common/timer.c common/domctx.c \
+	tests/unit/core_fakes.c tests/unit/harness.c
 
 # Sources that use the direct map (phys_to_virt) get core_fakes.h's host
 # version instead of <asm/page.h>: "machine memory" is a host buffer.

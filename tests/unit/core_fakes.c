@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <baton/arch.h>
 #include <baton/domain.h>
 #include <baton/sched.h>
 #include <baton/time.h>
@@ -17,7 +18,7 @@ struct core_fake_state core_fake;
 static struct domain domains[CONFIG_MAX_DOMAINS];
 static struct shared_info shared[CONFIG_MAX_DOMAINS];
 static uint8_t *phys_mem;
-static void (*tick_hook)(struct cpu_user_regs *regs);
+static void (*tick_hook)(void);
 
 void core_fake_reset(void)
 {
@@ -59,7 +60,7 @@ struct domain *core_fake_domain(uint16_t domid, unsigned int nr_vcpus)
 void core_fake_tick(void)
 {
     assert_non_null(tick_hook);
-    tick_hook(NULL);
+    tick_hook();
 }
 
 uint8_t *core_fake_page(unsigned int i)
@@ -100,10 +101,20 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
     core_fake.switches[core_fake.nr_switches++] = (struct core_fake_switch){ prev, next };
 }
 
-void apic_set_tick_hook(void (*hook)(struct cpu_user_regs *regs))
+void arch_set_tick_hook(void (*hook)(void))
 {
     core_fake.tick_hooks++;
     tick_hook = hook;
+}
+
+/* The idle loop is not run by these tests: reaching it is a failure. */
+void arch_idle_wait(void)
+{
+    fail_msg("arch_idle_wait: the idle loop ran in a host test");
+}
+
+void arch_irq_disable(void)
+{
 }
 
 uint64_t now_ns(void)

@@ -5,7 +5,7 @@
  *
  * - A static table of CONFIG_MAX_DOMAINS domains behind domain_slot(), each
  *   with a host shared info page (what vcpu_block reads).
- * - arch_context_switch records every prev -> next switch; apic_set_tick_hook
+ * - arch_context_switch records every prev -> next switch; arch_set_tick_hook
  *   keeps the hook for core_fake_tick(); now_ns returns core_fake.now;
  *   send_virq records (vCPU, virq).
  * - Host "machine memory": CORE_FAKE_PHYS_SIZE bytes at machine address
@@ -64,7 +64,7 @@ struct core_fake_state {
     struct core_fake_switch switches[CORE_FAKE_MAX_SWITCHES];
     unsigned int nr_virqs;                          /* send_virq calls */
     struct core_fake_virq virqs[CORE_FAKE_MAX_VIRQS];
-    unsigned int tick_hooks;                        /* apic_set_tick_hook calls */
+    unsigned int tick_hooks;                        /* arch_set_tick_hook calls */
 };
 extern struct core_fake_state core_fake;
 

@@ -8,7 +8,9 @@
 #include <cmocka.h>
 
 #include <baton/console.h>
+#include <baton/arch.h>
 #include <baton/domain.h>
+#include <baton/sched.h>
 #include <baton/errno.h>
 #include <baton/time.h>
 #include "pv_fake.h"
@@ -96,6 +98,14 @@ struct domain *domain_by_id(uint16_t domid)
 {
     for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
         if (domains[i].state == DOMAIN_ALIVE && domains[i].domid == domid)
+            return &domains[i];
+    return NULL;
+}
+
+struct domain *domain_by_id_any(uint16_t domid)
+{
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
+        if (domains[i].state != DOMAIN_FREE && domains[i].domid == domid)
             return &domains[i];
     return NULL;
 }

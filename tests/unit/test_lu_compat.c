@@ -238,6 +238,43 @@ static void test_v2_summary_rules(void **state)
         expect_ok();
 }
 
+/*
+ * The summary rule, stated in the spec: a version 2 reader requires
+ * LU_DOMAIN_SUMMARY in every stream of version 2 or more, whatever the
+ * compat_version (1 or 2, and a version 3 stream with compat 2); it infers
+ * the totals in a version 1 stream only.
+ */
+static void test_summary_required(void **state)
+{
+    struct shape sh = { .version = 2, .compat = 2, .vcpu_entry = 24 };
+
+    (void)state;
+    build(&sh, 1);
+    if (V2_BUILD)
+        expect(-BATON_EINVAL, "domain 0 (domid 1): stream version 2 requires LU_DOMAIN_SUMMARY, found none");
+    else
+        expect(-BATON_EOPNOTSUPP, "LU_VERSION stream_version 2 compat_version 2, this build reads versions 1 to 1");
+    sh = (struct shape){ .version = 3, .compat = 2, .vcpu_entry = 24 };
+    build(&sh, 1);
+    if (V2_BUILD)
+        expect(-BATON_EINVAL, "domain 0 (domid 1): stream version 3 requires LU_DOMAIN_SUMMARY, found none");
+    else
+        expect(-BATON_EOPNOTSUPP, "LU_VERSION stream_version 3 compat_version 2, this build reads versions 1 to 1");
+    sh.summary = true;
+    build(&sh, 1);
+    if (V2_BUILD) {
+        expect_ok();
+        assert_false(s->domains[0].summary_inferred);
+    }
+    /* Version 1: computed from the extents, as the Versions table says. */
+    sh = (struct shape){ .version = 1, .compat = 1, .vcpu_entry = 16 };
+    build(&sh, 1);
+    expect_ok();
+    assert_true(s->domains[0].summary_inferred);
+    assert_int_equal(s->domains[0].total_pages, 8 + 4 + 2);
+    assert_int_equal(s->domains[0].p2m_size, 0x102);
+}
+
 /* A future version declaring itself readable by this build. */
 static void test_future_compat(void **state)
 {
@@ -348,7 +385,7 @@ static void test_other_build_writer(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_read_v1), T(test_read_v2), T(test_v2_summary_rules),
+        T(test_read_v1), T(test_read_v2), T(test_v2_summary_rules), T(test_summary_required),
         T(test_future_compat), T(test_longer_same_version), T(test_other_build_writer),
     };
 

@@ -362,6 +362,46 @@ static void test_context_errors(void **state)
     assert_int_equal(lu_write_end(&c->w), -BATON_EINVAL);
 }
 
+/*
+ * The numbers of the original spec, and LU_VERSION's body as the writer lays
+ * it out: hv_major, hv_minor first, then Baton's fields, stream_length
+ * patched at END to the octets through the END header.
+ */
+static void test_numbering_and_version_body(void **state)
+{
+    struct ctx *c = *state;
+    uint32_t words[4];
+    uint64_t length;
+    struct lu_rec_hdr h;
+    uint8_t *buf;
+    size_t len;
+
+    assert_int_equal(LU_REC_VERSION, 0x40000000u);
+    assert_int_equal(LU_REC_M2P, 0x40000001u);
+    assert_int_equal(LU_REC_M2P_COMPAT, 0x40000002u);
+    assert_int_equal(LU_REC_DOMAIN_INFO, 0x40000003u);
+    assert_int_equal(LU_REC_TIME, 0x40000004u);
+    assert_int_equal(LU_REC_DOMAIN_MEMORY, 0x40000005u);
+    assert_int_equal(LU_REC_DOMAIN_CONTEXT, 0x40000006u);
+    assert_int_equal(LU_STREAM_V1, 1);
+    write_standard(c);
+    buf = fx_linearize(&c->fp, &c->w, &len);
+    memcpy(&h, buf, sizeof(h));
+    assert_int_equal(h.type, 0x40000000u);
+    assert_int_equal(h.body_length, 56);
+    memcpy(words, buf + 8, sizeof(words));
+    assert_int_equal(words[0], 4);                   /* hv_major (fx_write_stream) */
+    assert_int_equal(words[1], 2);                   /* hv_minor */
+    assert_int_equal(words[2], LU_STREAM_VERSION);   /* stream_version */
+    assert_int_equal(words[3], LU_STREAM_COMPAT);    /* compat_version */
+    memcpy(&length, buf + 8 + 16, sizeof(length));
+    assert_int_equal(length, c->w.bytes);
+    assert_memory_equal(buf + 8 + 24, "-fx", 4);
+    memcpy(&h, buf + 64 + 32, sizeof(h));            /* after LU_TIME */
+    assert_int_equal(h.type, 0x40000003u);
+    free(buf);
+}
+
 static void test_rec_names(void **state)
 {
     (void)state;
@@ -375,6 +415,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_numbering_and_version_body, setup, teardown),
         cmocka_unit_test_setup_teardown(test_breadcrumb, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_mfns, setup, teardown),
         cmocka_unit_test_setup_teardown(test_large_scattered, setup, teardown),

@@ -8,7 +8,7 @@
 #include <cmocka.h>
 
 #include <baton/errno.h>
-#include <baton/mm.h>
+#include <baton/page_alloc.h>
 #include <baton/printk.h>
 #include "harness.h"
 

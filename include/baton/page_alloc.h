@@ -1,9 +1,9 @@
 /*
  * The frame table (one descriptor per page frame) and the page allocator,
- * a binary buddy allocator over it.
+ * a binary buddy allocator over it (common/page_alloc.c).
  */
-#ifndef BATON_MM_H
-#define BATON_MM_H
+#ifndef BATON_PAGE_ALLOC_H
+#define BATON_PAGE_ALLOC_H
 
 #include <baton/types.h>
 

@@ -1,0 +1,156 @@
+/*
+ * The in-place rehearsal of a live update (lu_rehearse=COUNT,PERIOD_MS):
+ * the save and restore code a new build would run, on the running system,
+ * with no kexec in between. In order:
+ *   1. pause every domain (from the tick; the rest runs on the idle vCPU,
+ *      once every vCPU has reached a restartable point and switched out);
+ *   2. write the whole handover stream into pages from the heap (never the
+ *      live update bootmem);
+ *   3. throw away every domain's hypervisor-side state, keeping only its
+ *      memory, which the stream describes by extent;
+ *   4. open the stream with the full reader, as a new build would;
+ *   5. restore every domain from it, free the stream and unpause.
+ * Each rehearsal logs one line, "LU: rehearsal N of M", with what each
+ * phase cost in TSC ticks (instructions under QEMU's -icount).
+ */
+#include <baton/arch.h>
+#include <baton/config.h>
+#include <baton/domain.h>
+#include <baton/lib.h>
+#include <baton/lu.h>
+#include <baton/printk.h>
+#include <baton/sched.h>
+#include <baton/time.h>
+
+enum phase { PAUSE, SAVE, DROP, OPEN, RESTORE, FREE, UNPAUSE, NR_PHASES };
+
+static const char *const phase_names[NR_PHASES] = {
+    "pause", "save", "drop", "open", "restore", "free", "unpause",
+};
+
+static struct rehearsal {
+    unsigned int count, period_ms, done;
+    uint64_t requested;                 /* cycles when the pause was asked */
+    uint64_t cost[NR_PHASES];
+    unsigned int domains;
+    uint64_t stream_bytes, stream_pages;
+    struct hv_timer timer;
+    struct lu_writer writer;
+    struct lu_reader reader;
+    struct lu_stream stream;
+} r;
+
+static unsigned int pause_all(void)
+{
+    unsigned int n = 0;
+
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
+        struct domain *d = domain_slot(i);
+
+        if (d->state != DOMAIN_FREE) {
+            domain_pause(d);
+            n++;
+        }
+    }
+    return n;
+}
+
+static void unpause_all(void)
+{
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
+        if (domain_slot(i)->state != DOMAIN_FREE)
+            domain_unpause(domain_slot(i));
+}
+
+static void drop_all(void)
+{
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
+        if (domain_slot(i)->state != DOMAIN_FREE)
+            domain_drop_state(domain_slot(i));
+}
+
+/* Charge the cycles since *mark to phase p. */
+static void charge(enum phase p, uint64_t *mark)
+{
+    uint64_t now = arch_cycles();
+
+    r.cost[p] = now - *mark;
+    *mark = now;
+}
+
+static void report(void)
+{
+    char line[256];
+    int n = snprintf(line, sizeof(line), "LU: rehearsal %u of %u: %u domain(s), stream %llu octets in %llu page(s); ticks:",
+                     r.done, r.count, r.domains, (unsigned long long)r.stream_bytes,
+                     (unsigned long long)r.stream_pages);
+    uint64_t total = 0;
+
+    for (unsigned int p = 0; p < NR_PHASES && n > 0 && (size_t)n < sizeof(line); p++) {
+        n += snprintf(line + n, sizeof(line) - (size_t)n, " %s %llu", phase_names[p],
+                      (unsigned long long)r.cost[p]);
+        total += r.cost[p];
+    }
+    pr_info("%s total %llu\n", line, (unsigned long long)total);
+}
+
+static void rehearse(void)
+{
+    struct lu_breadcrumb bc;
+    uint64_t mark = arch_cycles();
+    int rc;
+
+    r.cost[PAUSE] = mark - r.requested;
+    r.done++;
+    BUG_ON(!is_idle_vcpu(current));
+    rc = lu_save(&r.writer, &bc);
+    charge(SAVE, &mark);
+    if (rc) {
+        unpause_all();
+        pr_err("LU: rehearsal %u of %u: save failed (%d): nothing dropped, domains unpaused\n",
+               r.done, r.count, rc);
+        return;
+    }
+    drop_all();
+    charge(DROP, &mark);
+    rc = lu_stream_open(&r.reader, &bc, &r.stream);
+    charge(OPEN, &mark);
+    if (rc)
+        panic("LU: rehearsal %u: this build cannot open its own stream (%d: %s): domains lost",
+              r.done, rc, r.stream.error);
+    rc = lu_restore(&r.stream);
+    charge(RESTORE, &mark);
+    if (rc)
+        panic("LU: rehearsal %u: restore from this build's own stream failed (%d): domains lost",
+              r.done, rc);
+    r.stream_bytes = r.writer.bytes;
+    r.stream_pages = r.writer.nr_pages;
+    lu_stream_close(&r.reader, &r.stream);
+    lu_writer_free(&r.writer);
+    charge(FREE, &mark);
+    lu_restore_unpause();
+    charge(UNPAUSE, &mark);
+    report();
+}
+
+static void rehearsal_due(struct hv_timer *t)
+{
+    if (r.done == r.count)
+        return;
+    r.requested = arch_cycles();
+    r.domains = pause_all();
+    sched_run_on_idle(rehearse);
+    hv_timer_set(t, now_ns() + (uint64_t)r.period_ms * 1000000);
+}
+
+void lu_rehearse_init(unsigned int count, unsigned int period_ms)
+{
+    if (!count)
+        return;
+    r.count = count;
+    r.period_ms = period_ms;
+    r.timer.fn = rehearsal_due;
+    lu_reader_init(&r.reader);
+    hv_timer_set(&r.timer, now_ns() + (uint64_t)period_ms * 1000000);
+    pr_info("LU: %u rehearsal(s), one every %u ms\n", count, period_ms);
+}
