@@ -213,11 +213,17 @@ static int pool_alloc(void *priv, uint64_t nr, mfn_t *mfn)
     return -BATON_ENOMEM;
 }
 
+/* Frames [mfn, mfn + nr) are the pool's. */
+static bool pool_has(const struct lu_host_pool *p, uint64_t mfn, uint64_t nr)
+{
+    return mfn >= p->base && mfn - p->base <= p->nr && nr <= p->nr - (mfn - p->base);
+}
+
 static void pool_free(void *priv, mfn_t mfn, uint64_t nr)
 {
     struct lu_host_pool *p = priv;
 
-    if (mfn < p->base || mfn - p->base > p->nr || nr > p->nr - (mfn - p->base))
+    if (!pool_has(p, mfn, nr))
         abort();
     for (uint64_t i = 0; i < nr; i++) {
         if (!p->used[mfn - p->base + i])
@@ -231,7 +237,7 @@ static void *pool_map(void *priv, mfn_t mfn, uint64_t nr)
 {
     struct lu_host_pool *p = priv;
 
-    if (mfn < p->base || mfn - p->base > p->nr || nr > p->nr - (mfn - p->base))
+    if (!pool_has(p, mfn, nr))
         return NULL;
     return p->mem + (mfn - p->base) * PAGE_SIZE;
 }
