@@ -27,7 +27,6 @@
 #define RFLAGS_AC     (1ULL << 18)
 #define RFLAGS_FIXED  (1ULL << 1)
 
-extern void syscall_entry(void);
 
 /* Read by syscall_entry: a spill slot for the guest's rsp. */
 uint64_t pv_guest_rsp_scratch;

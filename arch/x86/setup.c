@@ -23,7 +23,6 @@
 
 #define TICKS_TO_CONFIRM 10
 
-void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base);
 
 static struct boot_info boot_info;
 static struct boot_options boot_opts;

@@ -41,7 +41,6 @@ struct desc_ptr {
     uint64_t base;
 } __packed;
 
-extern const uint64_t trap_stubs[256];
 
 static uint64_t gdt[8] __aligned(16);
 static struct idt_entry idt[256] __aligned(16);

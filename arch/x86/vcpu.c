@@ -33,8 +33,6 @@
  * AC and ID. Never IOPL, NT, VM, VIF or VIP. */
 #define RFLAGS_GUEST_OK UINT64_C(0x250fd7)
 
-extern void vcpu_start_trampoline(void);
-void switch_stacks(uint64_t *save_rsp, uint64_t new_rsp);
 
 /* Read by syscall_entry: the running vCPU's stack top. */
 uint64_t pv_kstack_top;

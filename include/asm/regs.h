@@ -41,5 +41,15 @@ void pv_exit_to_guest(struct cpu_user_regs *regs);
 /* syscall entry, the FPU and CR4 policy for guests (boot). */
 void pv_init(void);
 
+/* arch/x86/entry.asm: the symbols C refers to. */
+extern const uint64_t trap_stubs[256];   /* each vector's entry stub */
+void syscall_entry(void);                /* LSTAR */
+void vcpu_start_trampoline(void);        /* a new vCPU stack's first return */
+/* Save the callee-saved registers, park this stack in *save_rsp, resume new_rsp. */
+void switch_stacks(uint64_t *save_rsp, uint64_t new_rsp);
+
+/* arch/x86/setup.c, called by boot/head.asm on the boot stack. */
+void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base);
+
 
 #endif

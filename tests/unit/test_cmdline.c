@@ -475,6 +475,38 @@ static void test_parse_liveupdate_bad_keeps_earlier(void **state)
     assert_true(o.liveupdate.addr == 0x10000000ULL);
 }
 
+static void test_parse_lu_rehearse(void **state)
+{
+    static const char *const garbage[] = {
+        "lu_rehearse", "lu_rehearse=", "lu_rehearse=20", "lu_rehearse=,1000",
+        "lu_rehearse=20,", "lu_rehearse=0,1000", "lu_rehearse=20,0", "lu_rehearse=x,1000",
+        "lu_rehearse=20,1000,5", "lu_rehearse=100001,1000", "lu_rehearse=1,86400001",
+        "lu_rehearse=18446744073709551617,1", "lu_rehearse=-1,1000",
+    };
+    struct boot_options o;
+    (void)state;
+
+    cmdline_parse("lu_rehearse=20,1000", &o);
+    assert_int_equal(o.invalid, 0);
+    assert_int_equal(o.lu_rehearse.count, 20);
+    assert_int_equal(o.lu_rehearse.period_ms, 1000);
+    cmdline_parse("lu_rehearse=0x2,86400000", &o);
+    assert_int_equal(o.lu_rehearse.count, 2);
+    assert_int_equal(o.lu_rehearse.period_ms, 86400000);
+
+    for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+        harness_log_clear();
+        cmdline_parse(garbage[i], &o);
+        assert_int_equal(o.invalid, 1);
+        assert_int_equal(o.lu_rehearse.count, 0);       /* no rehearsal */
+        assert_true(harness_log_has("want COUNT,PERIOD_MS"));
+    }
+    /* a bad one does not undo an earlier good one */
+    cmdline_parse("lu_rehearse=3,500 lu_rehearse=3", &o);
+    assert_int_equal(o.lu_rehearse.count, 3);
+    assert_int_equal(o.lu_rehearse.period_ms, 500);
+}
+
 static void test_parse_unknown(void **state)
 {
     struct boot_options o;
@@ -580,6 +612,7 @@ int main(void)
         cmocka_unit_test_setup(test_parse_loglvl_bad, setup),
         cmocka_unit_test_setup(test_parse_liveupdate, setup),
         cmocka_unit_test_setup(test_parse_liveupdate_bad_keeps_earlier, setup),
+        cmocka_unit_test_setup(test_parse_lu_rehearse, setup),
         cmocka_unit_test_setup(test_parse_unknown, setup),
         cmocka_unit_test_setup(test_parse_image_path, setup),
         cmocka_unit_test_setup(test_parse_unterminated, setup),

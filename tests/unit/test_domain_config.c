@@ -43,6 +43,7 @@ static void assert_defaults(void)
     assert_int_equal(cfg.mem, MiB(16));
     assert_int_equal(cfg.mem, DOMAIN_MEM_DEFAULT);
     assert_int_equal(cfg.vcpus, 1);
+    assert_false(cfg.paused);
     assert_string_equal(cfg.cmdline, "");
 }
 
@@ -220,6 +221,18 @@ static void test_unterminated_quote(void **state)
     expect_error("/boot/k=\"x", "unterminated quote");
 }
 
+static void test_paused(void **state)
+{
+    (void)state;
+    assert_int_equal(parse("name=frozen paused=1"), 0);
+    assert_true(cfg.paused);
+    assert_int_equal(parse("paused=0"), 0);
+    assert_false(cfg.paused);
+    expect_error("paused=2", "paused=2: want 0 or 1");
+    expect_error("paused=yes", "paused=yes: want 0 or 1");
+    expect_error("paused=", "paused=: want 0 or 1");
+}
+
 static void test_error_stops_parsing(void **state)
 {
     (void)state;
@@ -244,6 +257,7 @@ int main(void)
         cmocka_unit_test_setup(test_vcpus_bad, setup),
         cmocka_unit_test_setup(test_key_without_value, setup),
         cmocka_unit_test_setup(test_unterminated_quote, setup),
+        cmocka_unit_test_setup(test_paused, setup),
         cmocka_unit_test_setup(test_error_stops_parsing, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
