@@ -3,7 +3,6 @@
  * a domain's hypervisor state for a restore; and the domain's own context
  * entry (DOMCTX_TYPE_DOMAIN).
  */
-#include <asm/page.h>
 #include <baton/arch.h>
 #include <baton/domain.h>
 #include <baton/domctx.h>

@@ -7,7 +7,6 @@
  * domain is a handful of extents rather than a list of pages: that is what
  * the live update will describe and preserve.
  */
-#include <asm/page.h>
 #include <baton/arch.h>
 #include <baton/cmdline.h>
 #include <baton/domain.h>

@@ -4,7 +4,7 @@
  * the domain's extents and the direct map and never touches the guest's
  * page tables: a bad pointer is an -EFAULT, never a hypervisor fault.
  */
-#include <asm/page.h>
+#include <baton/arch.h>
 #include <baton/domain.h>
 #include <baton/errno.h>
 #include <baton/lib.h>

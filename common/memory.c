@@ -7,7 +7,6 @@
  * still holds, and vmap. The order and what is reserved are decided here;
  * arch/x86/mm.c only builds the page tables.
  */
-#include <asm/page.h>
 #include <baton/arch.h>
 #include <baton/bootmem.h>
 #include <baton/lib.h>

@@ -3,7 +3,7 @@
  * with "(HV) " so that guest output ("(dN) ") is easy to tell apart. Output
  * also goes to a log ring that later tools can read (dmesg).
  */
-#include <asm/io.h>
+#include <baton/arch.h>
 #include <baton/console.h>
 #include <baton/lib.h>
 #include <baton/printk.h>
@@ -56,9 +56,9 @@ static void vprintk(int level, const char *fmt, va_list ap)
         return;
     if ((size_t)n >= sizeof(buf))
         n = sizeof(buf) - 1;
-    flags = irq_save();
+    flags = arch_irq_save();
     emit_prefixed(buf, (size_t)n);
-    irq_restore(flags);
+    arch_irq_restore(flags);
 }
 
 void printk(int level, const char *fmt, ...)
@@ -74,13 +74,12 @@ void panic(const char *fmt, ...)
 {
     va_list ap;
 
-    irq_disable();
+    arch_irq_disable();
     console_level = LOG_DEBUG;
     printk(LOG_EMERG, "\n**** PANIC: ");
     va_start(ap, fmt);
     vprintk(LOG_EMERG, fmt, ap);
     va_end(ap);
     printk(LOG_EMERG, "\n**** Baton halted\n");
-    for (;;)
-        halt();
+    arch_halt();
 }

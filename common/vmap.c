@@ -2,7 +2,7 @@
  * vmap: a bitmap of the pages of the vmap area, first fit. The live update
  * reader uses it to see the discontiguous stream pages as one buffer.
  */
-#include <asm/page.h>
+#include <baton/arch.h>
 #include <baton/lib.h>
 #include <baton/page_alloc.h>
 #include <baton/printk.h>

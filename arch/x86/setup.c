@@ -103,6 +103,22 @@ void arch_irq_disable(void)
     irq_disable();
 }
 
+unsigned long arch_irq_save(void)
+{
+    return irq_save();
+}
+
+void arch_irq_restore(unsigned long flags)
+{
+    irq_restore(flags);
+}
+
+void arch_halt(void)
+{
+    for (;;)
+        halt();
+}
+
 void arch_idle_wait(void)
 {
     /* sti takes effect after hlt starts: no wake-up is lost in between */

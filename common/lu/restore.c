@@ -9,7 +9,6 @@
  * so no domain is ever half-built. Guest memory is never touched: it is
  * where the stream says, and stays there.
  */
-#include <asm/page.h>
 #include <baton/arch.h>
 #include <baton/domain.h>
 #include <baton/domain_build.h>

@@ -4,7 +4,6 @@
  * all of their hypervisor-side state; their memory is described by extent
  * and stays where it is.
  */
-#include <asm/page.h>
 #include <baton/arch.h>
 #include <baton/config.h>
 #include <baton/domain.h>

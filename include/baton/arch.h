@@ -11,6 +11,9 @@
 #define BATON_ARCH_H
 
 #include <baton/types.h>
+/* The direct map (phys_to_virt, virt_to_phys), page sizes and page-table
+ * bits: inline, so they come as arch/x86's header, through this one. */
+#include <asm/page.h>
 
 struct domain;
 struct vcpu;
@@ -32,6 +35,11 @@ void arch_set_tick_hook(void (*hook)(void));
  * with interrupts off. */
 void arch_idle_wait(void);
 void arch_irq_disable(void);
+/* Interrupts off, returning whether they were on, and back as they were. */
+unsigned long arch_irq_save(void);
+void arch_irq_restore(unsigned long flags);
+/* Stop this CPU for good (panic). */
+__noreturn void arch_halt(void);
 
 /* ---------------------------------------------------------------- PV domains */
 
