@@ -147,9 +147,9 @@ static unsigned int active_domains(const struct domain *self, uint64_t now)
 }
 
 /*
- * Refill d's bucket, the shared one and d's share (NULL: d has none, so
- * all its output counts as beyond its share). `output`: d has bytes to
- * print, so it counts among the domains with output from now on.
+ * Refill d's bucket, the shared one and d's share, and return the share.
+ * `output`: d has bytes to print, so it counts among the domains with
+ * output from now on.
  */
 static struct console_share *refill_all(struct domain *d, bool output)
 {
@@ -180,7 +180,7 @@ static bool charge(struct domain *d, struct console_share *sh, uint64_t cost)
 {
     if (d->console.tokens < cost || all_guests_tokens < cost)
         return false;
-    if (sh && sh->tokens >= cost)
+    if (sh->tokens >= cost)
         sh->tokens -= cost;
     else if (all_guests_tokens - cost < ALL_GUESTS_RESERVE)
         return false;
@@ -192,7 +192,7 @@ static bool charge(struct domain *d, struct console_share *sh, uint64_t cost)
 /* Shared tokens d may use now: its share (bounded by them), then any above the reserve. */
 static uint64_t shared_available(const struct console_share *sh)
 {
-    uint64_t in_share = sh ? MIN(sh->tokens, all_guests_tokens) : 0;
+    uint64_t in_share = MIN(sh->tokens, all_guests_tokens);
     uint64_t rest = all_guests_tokens - in_share;
 
     return in_share + (rest > ALL_GUESTS_RESERVE ? rest - ALL_GUESTS_RESERVE : 0);
@@ -205,7 +205,7 @@ static uint64_t shared_available(const struct console_share *sh)
  */
 static bool may_resume(const struct domain *d, const struct console_share *sh)
 {
-    uint64_t want = sh ? MIN(CONSOLE_RESUME, sh->burst) : CONSOLE_RESUME;
+    uint64_t want = MIN(CONSOLE_RESUME, sh->burst);
 
     return d->console.tokens >= CONSOLE_RESUME && shared_available(sh) >= want;
 }
@@ -280,8 +280,7 @@ static void report_dropped(struct domain *d, struct console_share *sh)
         /* reports cost too (resume left room for one), from the share first */
         d->console.tokens -= MIN(d->console.tokens, cost);
         all_guests_tokens -= MIN(all_guests_tokens, cost);
-        if (sh)
-            sh->tokens -= MIN(sh->tokens, cost);
+        sh->tokens -= MIN(sh->tokens, cost);
     }
     d->console.dropped = 0;
 }
