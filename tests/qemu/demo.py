@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """make demo: boot Baton under QEMU, show its console, end QEMU cleanly."""
 import os
+import re
 import sys
 import time
 
@@ -27,7 +28,10 @@ def main():
             while time.time() < t_end:
                 m.wait_for(r".", 1)
                 time.sleep(0.2)
-            m.assert_absent(r"FAIL")
+            m.assert_absent(r"FAIL", r"PANIC", r"crashed")
+            print("\n==> rehearsal cost, TSC ticks per phase:")
+            for line in re.findall(demo_setup.report_lines(), m.text(), re.M):
+                print("    " + line)
             print("\n==> demo done: Baton booted%s; ending QEMU" % demo_setup.summary())
     except TestFailure as e:
         print("\n==> demo FAILED: %s" % e)
