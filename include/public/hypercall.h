@@ -31,8 +31,9 @@
 #define HYPERCALL_vcpu_op           6   /* (u32 cmd, u32 vcpuid, void *arg) */
 #define HYPERCALL_domain_shutdown   7   /* (u32 reason) -> no return */
 #define HYPERCALL_upcall_return     8   /* (struct upcall_frame *) -> no return */
-#define HYPERCALL_control_op        9   /* (u32 cmd, void *arg), domain 0 only */
-#define NR_HYPERCALLS               10
+#define HYPERCALL_control_op        9   /* (u32 cmd, void *arg), domain 0 only: public/control.h */
+#define HYPERCALL_kexec_op          10  /* (u32 cmd, void *arg), domain 0 only: public/kexec.h */
+#define NR_HYPERCALLS               11
 
 /* console_write: most bytes per call. */
 #define CONSOLE_WRITE_MAX           4096u

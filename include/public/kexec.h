@@ -15,6 +15,7 @@
 #define KEXEC_CMD_kexec_get_range 3 /* struct kexec_range */
 #define KEXEC_CMD_kexec_load      4 /* struct kexec_load */
 #define KEXEC_CMD_kexec_unload    5 /* struct kexec_unload */
+#define KEXEC_CMD_kexec_status    6 /* struct kexec_status: 1 loaded, 0 not */
 
 /* Image types. */
 #define KEXEC_TYPE_DEFAULT     0
@@ -69,5 +70,10 @@ struct kexec_unload {
     uint8_t type;          /* KEXEC_TYPE_* */
 };
 _Static_assert(sizeof(struct kexec_unload) == 1, "kexec_unload is 1 octet (as in Xen)");
+
+struct kexec_status {
+    uint8_t type;          /* KEXEC_TYPE_* */
+};
+_Static_assert(sizeof(struct kexec_status) == 1, "kexec_status is 1 octet (as in Xen)");
 
 #endif

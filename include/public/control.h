@@ -1,0 +1,131 @@
+/*
+ * control_op: the privileged hypercalls domain 0's agent turns control
+ * requests into (docs/specs/pv-abi.md, "Control operations"). Every other
+ * domain gets -EPERM for every command, checked before arg is read.
+ *
+ * control_op(cmd, arg): arg is the guest virtual address of a struct that
+ * opens with struct control_op_header (cmd repeated, CONTROL_OP_VERSION).
+ * Buffers named inside are guest virtual addresses in the caller's own
+ * memory. Fixed-width, little-endian, explicit zero padding (checked).
+ *
+ * kexec_op is a hypercall of its own (HYPERCALL_kexec_op), with Xen's
+ * numbering and structures: include/public/kexec.h.
+ */
+#ifndef BATON_PUBLIC_CONTROL_H
+#define BATON_PUBLIC_CONTROL_H
+
+#include <stdint.h>
+#include <public/hypercall.h>
+
+#define CONTROL_domain_list     1   /* struct control_domain_list */
+#define CONTROL_domain_info     2   /* struct control_domain_op (info out) */
+#define CONTROL_domain_pause    3   /* struct control_domain_op */
+#define CONTROL_domain_unpause  4   /* struct control_domain_op */
+#define CONTROL_domain_destroy  5   /* struct control_domain_op */
+#define CONTROL_domain_create   6   /* struct control_domain_create */
+#define CONTROL_console_read    7   /* struct control_console_read (dmesg) */
+#define CONTROL_memory_map      8   /* struct control_memory_map */
+#define CONTROL_lu_rehearse     9   /* struct control_op_header only */
+#define NR_CONTROL_OPS          10
+
+/* control_domain_info.state */
+#define CONTROL_DOMAIN_ALIVE    1
+#define CONTROL_DOMAIN_SHUTDOWN 2
+#define CONTROL_DOMAIN_CRASHED  3
+/* control_domain_info.flags */
+#define CONTROL_DOMAIN_PRIVILEGED 0x1u
+#define CONTROL_DOMAIN_PAUSED     0x2u   /* pause_count > 0 */
+
+#define CONTROL_NAME_LEN        32
+
+struct control_domain_info {
+    uint16_t domid;             /* 0x00 */
+    uint8_t state;              /* 0x02 CONTROL_DOMAIN_* */
+    uint8_t flags;              /* 0x03 CONTROL_DOMAIN_* flags */
+    uint32_t nr_vcpus;          /* 0x04 */
+    uint64_t mem_size;          /* 0x08 octets */
+    uint32_t pause_count;       /* 0x10 */
+    uint32_t shutdown_reason;   /* 0x14 SHUTDOWN_* when SHUTDOWN */
+    uint8_t handle[16];         /* 0x18 */
+    char name[CONTROL_NAME_LEN];/* 0x28 NUL-terminated */
+    uint32_t nr_extents;        /* 0x48 */
+    uint32_t pad;               /* 0x4c */
+};
+
+/* CONTROL_domain_list: up to max entries into buf, ascending domid. */
+struct control_domain_list {
+    struct control_op_header hdr;
+    uint32_t max;               /* in: room in buf, in entries */
+    uint32_t nr;                /* out: domains written */
+    uint64_t buf;               /* in: struct control_domain_info[max] */
+};
+
+/* CONTROL_domain_info / _pause / _unpause / _destroy. -ENOENT: no such
+ * domain; -EINVAL: domid 0 for pause/destroy (the caller itself), or an
+ * unpause of a domain nobody paused. */
+struct control_domain_op {
+    struct control_op_header hdr;
+    uint16_t domid;             /* in */
+    uint16_t pad[3];            /* 0 */
+    struct control_domain_info info;   /* out: CONTROL_domain_info only */
+};
+
+/*
+ * CONTROL_domain_create: a new domain from an ELF image in the caller's
+ * memory and a configuration line (the boot-module syntax:
+ * "name=... mem=... vcpus=... paused=... cmdline=\"...\""). The lowest free
+ * domid is given. Errors as the builder reports them.
+ */
+struct control_domain_create {
+    struct control_op_header hdr;
+    uint64_t image;             /* in: gva of the ELF image */
+    uint64_t image_size;        /* in: octets, at most CONTROL_IMAGE_MAX */
+    uint64_t config;            /* in: gva of the configuration line */
+    uint32_t config_len;        /* in: octets, at most CONTROL_CONFIG_MAX, no NUL needed */
+    uint16_t domid;             /* out */
+    uint16_t pad;               /* 0 */
+};
+#define CONTROL_IMAGE_MAX       (16u << 20)
+#define CONTROL_CONFIG_MAX      1024u
+
+/*
+ * CONTROL_console_read: the hypervisor's log ring. offset is a position in
+ * the log since boot; what the ring no longer holds is skipped (lost says
+ * how much). Returns the octets copied in len and where to read next.
+ */
+struct control_console_read {
+    struct control_op_header hdr;
+    uint64_t buf;               /* in: gva */
+    uint32_t size;              /* in: room in buf */
+    uint32_t len;               /* out: octets copied */
+    uint64_t offset;            /* in: where to read from */
+    uint64_t next;              /* out: offset after the last octet copied */
+    uint64_t lost;              /* out: octets skipped because overwritten */
+};
+
+/* CONTROL_memory_map: e820 types (1 RAM, 2 reserved, 3 ACPI, 4 NVS,
+ * 5 unusable). The running image and the live update bootmem are RAM, as
+ * kexec-tools requires of segment destinations. */
+#define CONTROL_E820_RAM        1
+struct control_e820 {
+    uint64_t addr;
+    uint64_t size;
+    uint32_t type;
+    uint32_t pad;
+};
+struct control_memory_map {
+    struct control_op_header hdr;
+    uint32_t max;               /* in: room in buf, in entries */
+    uint32_t nr;                /* out: entries written (-E2BIG if more) */
+    uint64_t buf;               /* in: struct control_e820[max] */
+};
+
+_Static_assert(sizeof(struct control_domain_info) == 0x50, "control_domain_info size");
+_Static_assert(sizeof(struct control_domain_list) == 24, "control_domain_list size");
+_Static_assert(sizeof(struct control_domain_op) == 16 + 0x50, "control_domain_op size");
+_Static_assert(sizeof(struct control_domain_create) == 40, "control_domain_create size");
+_Static_assert(sizeof(struct control_console_read) == 48, "control_console_read size");
+_Static_assert(sizeof(struct control_e820) == 24, "control_e820 size");
+_Static_assert(sizeof(struct control_memory_map) == 24, "control_memory_map size");
+
+#endif
