@@ -29,8 +29,12 @@ $(eval $(call lu-unit-test,test_lu_reject))
 $(eval $(call lu-unit-test,test_lu_open))
 $(eval $(call lu-unit-test,test_lu_compat))
 
-# Writes streams the way a crash dump holds them and runs tools/lu-dump on them.
+# Writes streams from real domains with the real handlers (linked as lu-dump
+# links them: see common/domctx.mk), the way a crash dump holds them, and runs
+# tools/lu-dump on them.
 unit-tests += test_lu_dump
-test_lu_dump-srcs = tests/unit/test_lu_dump.c $(lu-test-core)
-test_lu_dump-cflags := -DLU_DUMP_BIN=\"$(abspath $(O))/tools/lu-dump\"
+test_lu_dump-srcs = tests/unit/test_lu_dump.c tests/unit/harness.c $(lu-host-srcs) \
+	common/domctx.c $(lu-stream-srcs) $(domctx-handler-srcs) $(domctx-host-srcs)
+test_lu_dump-cflags := -DLU_DUMP_BIN=\"$(abspath $(O))/tools/lu-dump\" $(domctx-handler-cflags)
+$(O)/tests/unit/test_lu_dump: HOSTCC += -Wl,--gc-sections
 $(O)/tests/unit/test_lu_dump: | $(O)/tools/lu-dump

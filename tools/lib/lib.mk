@@ -1,9 +1,13 @@
 # Host code shared by tools, unit tests and fuzz targets (see DESIGN.md):
-#   host_shim.c  printk, panic and die for programs built from hypervisor
-#                sources (unit tests get it through tests/unit/harness.c)
-#   lu_host.c    the host backend of the live update stream library: memory
-#                segments with reader callbacks, a page pool for the writer
+#   host_shim.c   printk, panic and die for programs built from hypervisor
+#                 sources (unit tests get it through tests/unit/harness.c)
+#   lu_host.c     the host backend of the live update stream library: memory
+#                 segments with reader callbacks, a page pool for the writer
+#   domctx_host.c what the real context handlers ($(domctx-handler-srcs),
+#                 common/domctx.mk) reference beyond themselves once linked
+#                 with --gc-sections (`current`); with common/guest_access.c
 # Consumers use these with recursive (=) variables: this file is read after
 # tests/.
 host-shim-srcs := tools/lib/host_shim.c
 lu-host-srcs := tools/lib/lu_host.c
+domctx-host-srcs := tools/lib/domctx_host.c common/guest_access.c

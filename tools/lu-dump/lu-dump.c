@@ -1,23 +1,41 @@
 /*
  * lu-dump: decode a live update stream with the hypervisor's own reader
- * (common/lu), print it as text or JSON, and exit non-zero with the
- * reader's error when the stream is invalid.
+ * (common/lu), then every domain's context with the hypervisor's own
+ * handlers and restore checks, print it as text or JSON, and exit non-zero
+ * with the error the hypervisor would give when the stream is invalid.
  *
- *   lu-dump [--json] [-v] --pages FILE --mfns FILE
+ * What it accepts, the hypervisor's restore accepts: the reader runs with
+ * every registered handler (domctx_init(): the DOMCTX_HANDLER()s of the
+ * linked subsystem files), so an unknown type without IGNORE is refused;
+ * each domain is then decoded as common/lu/restore.c decode_domain() does
+ * it (the shape and required-entry checks, a slot of the real domain table
+ * with the stream's domid, handle, privilege, vCPUs and memory, then
+ * domctx_load()), and the cross-domain checks (evtchn_restore_check,
+ * gnttab_restore_check) run over every decoded domain. Only the guest's
+ * memory is not looked at (no ABI page is mapped, as the VCPU handler
+ * expects of a tool) and nothing is committed.
+ *
+ * --framing-only checks the records and the context framing but no entry
+ * against this build's handlers: a forensic dump of a stream from another
+ * build.
+ *
+ *   lu-dump [--json] [-v] [--framing-only] --pages FILE --mfns FILE
  *       FILE (pages): the stream frames concatenated in stream order,
  *       a multiple of 4096 octets. FILE (mfns): the MFN array, one
  *       little-endian uint64 per frame, at least as many as there are
  *       pages; entries beyond that must be zero (a whole array page).
- *   lu-dump [--json] [-v] --memdump FILE --breadcrumb ADDR
+ *   lu-dump [--json] [-v] [--framing-only] --memdump FILE --breadcrumb ADDR
  *       FILE: physical memory, either raw (file offset == physical
  *       address, as QEMU "pmemsave 0 SIZE FILE" writes it) or an ELF core
  *       (QEMU "dump-guest-memory"), whose PT_LOAD headers map physical
  *       addresses (p_paddr) to file offsets. ADDR: physical address of the
  *       breadcrumb (the start of the live update bootmem).
- *   lu-dump [--json] [-v] --stream FILE
+ *   lu-dump [--json] [-v] [--framing-only] --stream FILE
  *       FILE: the records as one contiguous byte stream (a fuzz seed).
  *
- * Exit status: 0 valid stream, 1 invalid stream, 2 usage or I/O error.
+ * Exit status: 0 valid stream, 1 invalid stream (the reader's error, or
+ * the domain and entry a handler or a restore check refused), 2 usage or
+ * I/O error.
  */
 #include <elf.h>
 #include <errno.h>
@@ -30,6 +48,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <baton/domain.h>
+#include <baton/domain_build.h>
+#include <baton/domctx.h>
+#include <baton/errno.h>
 #include <baton/lu_stream.h>
 #include <baton/printk.h>
 #include "../lib/host_shim.h"
@@ -108,6 +130,113 @@ static const void *pages_vmap(void *priv, const uint64_t *mfns, uint64_t nr)
     return va;
 }
 
+/* ------------------------------------------------------------ entry fields */
+
+/*
+ * The fields of the public entry types (include/public/domctx.h), for
+ * printing. Padding is not shown (a loader checks it is zero).
+ */
+enum field_kind { F_DEC, F_HEX, F_STR };
+
+struct field {
+    const char *name;
+    unsigned short off, size;
+    enum field_kind kind;
+};
+
+#define F(T, m, k) { #m, offsetof(struct T, m), sizeof(((struct T *)0)->m), k }
+
+static const struct field domain_fields[] = {
+    F(domctx_domain, name, F_STR), F(domctx_domain, state, F_DEC),
+    F(domctx_domain, shutdown_reason, F_DEC), F(domctx_domain, pause_count, F_DEC),
+    F(domctx_domain, flags, F_HEX), F(domctx_domain, time_base_ns, F_DEC),
+    F(domctx_domain, ioport_first, F_HEX), F(domctx_domain, ioport_count, F_DEC),
+};
+
+static const struct field vcpu_fields[] = {
+    F(domctx_vcpu, state, F_DEC), F(domctx_vcpu, rip, F_HEX), F(domctx_vcpu, rsp, F_HEX),
+    F(domctx_vcpu, rflags, F_HEX), F(domctx_vcpu, cs, F_HEX), F(domctx_vcpu, ss, F_HEX),
+    F(domctx_vcpu, ds, F_HEX), F(domctx_vcpu, es, F_HEX), F(domctx_vcpu, fs, F_HEX),
+    F(domctx_vcpu, gs, F_HEX), F(domctx_vcpu, upcall_entry, F_HEX),
+    F(domctx_vcpu, upcall_pending, F_DEC), F(domctx_vcpu, upcall_mask, F_DEC),
+    F(domctx_vcpu, rax, F_HEX), F(domctx_vcpu, rbx, F_HEX), F(domctx_vcpu, rcx, F_HEX),
+    F(domctx_vcpu, rdx, F_HEX), F(domctx_vcpu, rsi, F_HEX), F(domctx_vcpu, rdi, F_HEX),
+    F(domctx_vcpu, rbp, F_HEX), F(domctx_vcpu, r8, F_HEX), F(domctx_vcpu, r9, F_HEX),
+    F(domctx_vcpu, r10, F_HEX), F(domctx_vcpu, r11, F_HEX), F(domctx_vcpu, r12, F_HEX),
+    F(domctx_vcpu, r13, F_HEX), F(domctx_vcpu, r14, F_HEX), F(domctx_vcpu, r15, F_HEX),
+    F(domctx_vcpu, fs_base, F_HEX), F(domctx_vcpu, gs_base, F_HEX),
+    F(domctx_vcpu, gs_base_kernel, F_HEX),
+};
+
+static const struct field evtchn_fields[] = {
+    F(domctx_evtchn, port, F_DEC), F(domctx_evtchn, state, F_DEC),
+    F(domctx_evtchn, remote_dom, F_DEC), F(domctx_evtchn, remote_port, F_DEC),
+    F(domctx_evtchn, virq, F_DEC), F(domctx_evtchn, vcpu, F_DEC),
+};
+
+static const struct field grant_fields[] = {
+    F(domctx_grant, ref, F_DEC), F(domctx_grant, grantee, F_DEC),
+    F(domctx_grant, flags, F_HEX), F(domctx_grant, gpfn, F_HEX),
+};
+
+static const struct field grant_map_fields[] = {
+    F(domctx_grant_map, slot, F_DEC), F(domctx_grant_map, granter, F_DEC),
+    F(domctx_grant_map, readonly, F_DEC), F(domctx_grant_map, ref, F_DEC),
+};
+
+static const struct field timer_fields[] = {
+    F(domctx_timer, deadline_ns, F_DEC),
+};
+
+static const struct field console_fields[] = {
+    F(domctx_console, tokens, F_DEC), F(domctx_console, last_refill_ns, F_DEC),
+    F(domctx_console, dropped, F_DEC), F(domctx_console, share_tokens, F_DEC),
+    F(domctx_console, share_last_refill_ns, F_DEC),
+    F(domctx_console, share_last_output_ns, F_DEC), F(domctx_console, share_burst, F_DEC),
+    F(domctx_console, line_len, F_DEC), F(domctx_console, line, F_STR),
+};
+
+#undef F
+
+struct entry_layout {
+    uint16_t typecode;
+    size_t size;
+    const struct field *f;
+    unsigned int n;
+};
+
+#define L(T, s, f) { DOMCTX_TYPE_##T, sizeof(struct s), f, ARRAY_SIZE(f) }
+static const struct entry_layout layouts[] = {
+    L(DOMAIN, domctx_domain, domain_fields), L(VCPU, domctx_vcpu, vcpu_fields),
+    L(EVTCHN, domctx_evtchn, evtchn_fields), L(GRANT, domctx_grant, grant_fields),
+    L(GRANT_MAP, domctx_grant_map, grant_map_fields), L(TIMER, domctx_timer, timer_fields),
+    L(CONSOLE, domctx_console, console_fields),
+};
+#undef L
+
+/* The layout of a public type, and its body zero-extended into buf (a
+ * longer entry's tail is not shown); NULL for other types. */
+static const struct entry_layout *entry_fields(const struct domctx_entry *e, uint8_t *buf,
+                                               size_t bufsz)
+{
+    for (unsigned int i = 0; i < ARRAY_SIZE(layouts); i++) {
+        if (layouts[i].typecode != e->typecode || layouts[i].size > bufsz)
+            continue;
+        memset(buf, 0, layouts[i].size);
+        memcpy(buf, e->body, MIN((size_t)e->length, layouts[i].size));
+        return &layouts[i];
+    }
+    return NULL;
+}
+
+static uint64_t field_value(const uint8_t *buf, const struct field *f)
+{
+    uint64_t v = 0;
+
+    memcpy(&v, buf + f->off, MIN((size_t)f->size, sizeof(v)));  /* little-endian host */
+    return v;
+}
+
 /* ------------------------------------------------------------ text output */
 
 static void print_hex(FILE *o, const uint8_t *p, size_t n, const char *sep)
@@ -122,14 +251,40 @@ static void print_handle(FILE *o, const uint8_t *h)
         fprintf(o, "%s%02x", (i == 4 || i == 6 || i == 8 || i == 10) ? "-" : "", h[i]);
 }
 
+/* A NUL-padded string field, non-printable octets as \xNN. */
+static void text_string(const uint8_t *p, size_t n)
+{
+    putchar('"');
+    for (size_t i = 0; i < n && p[i]; i++) {
+        if (p[i] == '"' || p[i] == '\\')
+            printf("\\%c", p[i]);
+        else if (p[i] < 0x20 || p[i] >= 0x7f)
+            printf("\\x%02x", p[i]);
+        else
+            putchar(p[i]);
+    }
+    putchar('"');
+}
+
 static int text_entry(void *priv, const struct domctx_entry *e)
 {
     const char *name = domctx_type_name(e->typecode);
+    uint8_t buf[sizeof(struct domctx_console)];
+    const struct entry_layout *l = entry_fields(e, buf, sizeof(buf));
 
     (void)priv;
     printf("    %s%s0x%04x vcpu %u%s length %u:", name ? name : "", name ? " " : "",
            e->typecode, e->vcpu_id, (e->flags & DOMCTX_FLAG_IGNORE) ? " IGNORE" : "", e->length);
-    if (e->length) {
+    for (unsigned int i = 0; l && i < l->n; i++) {
+        const struct field *f = &l->f[i];
+
+        printf(" %s ", f->name);
+        if (f->kind == F_STR)
+            text_string(buf + f->off, f->size);
+        else
+            printf(f->kind == F_HEX ? "0x%llx" : "%llu", (unsigned long long)field_value(buf, f));
+    }
+    if (!l && e->length) {
         putchar(' ');
         print_hex(stdout, e->body, MIN(e->length, 32u), " ");
         if (e->length > 32)
@@ -210,6 +365,8 @@ static int json_entry(void *priv, const struct domctx_entry *e)
 {
     struct json_walk *w = priv;
     const char *name = domctx_type_name(e->typecode);
+    uint8_t buf[sizeof(struct domctx_console)];
+    const struct entry_layout *l;
 
     printf("%s{\"type\": %u, \"name\": ", w->n++ ? ", " : "", e->typecode);
     if (name)
@@ -219,7 +376,27 @@ static int json_entry(void *priv, const struct domctx_entry *e)
     printf(", \"vcpu\": %u, \"flags\": %u, \"ignore\": %s, \"length\": %u, \"data\": \"",
            e->vcpu_id, e->flags, (e->flags & DOMCTX_FLAG_IGNORE) ? "true" : "false", e->length);
     print_hex(stdout, e->body, e->length, "");
-    printf("\"}");
+    printf("\"");
+    l = entry_fields(e, buf, sizeof(buf));
+    if (l) {
+        printf(", \"fields\": {");
+        for (unsigned int i = 0; i < l->n; i++) {
+            const struct field *f = &l->f[i];
+
+            printf("%s\"%s\": ", i ? ", " : "", f->name);
+            if (f->kind == F_STR) {
+                char str[DOMCTX_CONSOLE_LINE + 1];
+
+                memcpy(str, buf + f->off, MIN((size_t)f->size, sizeof(str) - 1));
+                str[MIN((size_t)f->size, sizeof(str) - 1)] = 0;
+                json_string(str);
+            } else {
+                printf("%llu", (unsigned long long)field_value(buf, f));
+            }
+        }
+        printf("}");
+    }
+    printf("}");
     return 0;
 }
 
@@ -275,19 +452,152 @@ static void json_stream(const struct lu_stream *s)
     printf("]}\n");
 }
 
+/* ------------------------------------------------------------ decode as restore does */
+
+/*
+ * Every check below is the hypervisor's: check_shape() and check_required()
+ * repeat common/lu/restore.c's (static there: keep them in step), the rest
+ * is the real code (common/domain.c's domain table, the subsystems' load
+ * handlers through domctx_load(), their restore checks).
+ */
+
+static char decode_err[1024];
+static int decode_rc;
+
+/* "what" followed by what the hypervisor printed since the last clear. */
+static int __printf(2, 3) refuse(int rc, const char *fmt, ...)
+{
+    size_t n;
+    va_list ap;
+
+    va_start(ap, fmt);
+    n = (size_t)vsnprintf(decode_err, sizeof(decode_err), fmt, ap);
+    va_end(ap);
+    for (const char *l = host_log(); *l && n < sizeof(decode_err) - 1;) {
+        size_t len = strcspn(l, "\n");
+
+        n += (size_t)snprintf(decode_err + n, sizeof(decode_err) - n, ": %.*s", (int)len, l);
+        l += len + (l[len] == '\n');
+    }
+    decode_rc = rc;
+    return rc;
+}
+
+/* As restore.c check_shape(): what this build can hold of INFO and MEMORY. */
+static const char *shape_problem(const struct lu_domain *ld)
+{
+    uint64_t mem = ld->p2m_size << PAGE_SHIFT;
+
+    if (domain_by_id_any(ld->info.domid))
+        return "a domain with this id exists already";
+    if (ld->info.max_vcpus > MAX_VIRT_CPUS)
+        return "more vCPUs than this build's MAX_VIRT_CPUS (4)";
+    if (ld->nr_extents > DOMAIN_EXTENTS_MAX)
+        return "more extents than this build's DOMAIN_EXTENTS_MAX (64)";
+    if (ld->total_pages != ld->p2m_size)
+        return "memory with holes (extents do not cover 0..p2m_size)";
+    if (mem < PV_MIN_MEM_SIZE || mem > DOMAIN_MEM_MAX)
+        return "memory outside 2 MiB..4 GiB";
+    return NULL;
+}
+
+/* As restore.c check_required(): entries a domain cannot do without. */
+struct required {
+    unsigned int domain, console, vcpus;
+};
+
+static int count_required(void *priv, const struct domctx_entry *e)
+{
+    struct required *req = priv;
+
+    if (e->flags & DOMCTX_FLAG_IGNORE)
+        return 0;
+    req->domain += e->typecode == DOMCTX_TYPE_DOMAIN;
+    req->console += e->typecode == DOMCTX_TYPE_CONSOLE;
+    req->vcpus += e->typecode == DOMCTX_TYPE_VCPU;
+    return 0;
+}
+
+static int decode_domain(const struct lu_stream *s, unsigned int i)
+{
+    const struct lu_domain *ld = &s->domains[i];
+    const struct lu_rec_domain_info *in = &ld->info;
+    struct required req = { 0 };
+    const char *problem;
+    struct domain *d;
+    char err[160] = "";
+    int rc;
+
+    host_log_clear();
+    problem = shape_problem(ld);
+    if (problem)
+        return refuse(-BATON_EINVAL, "domain %u (d%u): %s (%u vCPUs, %u extents, %llu of %llu frames)",
+                      i, in->domid, problem, in->max_vcpus, ld->nr_extents,
+                      (unsigned long long)ld->total_pages, (unsigned long long)ld->p2m_size);
+    rc = domctx_walk(ld->context, ld->context_len, in->max_vcpus, s->ctx_flags, count_required,
+                     &req, NULL, 0);
+    if (rc)
+        return refuse(rc, "domain %u (d%u) context", i, in->domid);
+    if (req.domain != 1 || req.console != 1 || req.vcpus != in->max_vcpus)
+        return refuse(-BATON_EINVAL,
+                      "domain %u (d%u): %u DOMAIN, %u CONSOLE and %u VCPU entries, expected 1, 1 and %u",
+                      i, in->domid, req.domain, req.console, req.vcpus, in->max_vcpus);
+    /* restore.c decode_domain(), without the ABI pages (no guest memory) */
+    d = domain_claim_slot(in->domid);
+    if (!d)
+        return refuse(-BATON_ENOSPC, "domain %u (d%u): no free slot (this build holds %d domains)",
+                      i, in->domid, CONFIG_MAX_DOMAINS);
+    memcpy(d->handle, in->handle, sizeof(d->handle));
+    d->privileged = in->extra_flags & LU_DOMAIN_EXTRA_PRIVILEGED;
+    d->nr_vcpus = in->max_vcpus;
+    for (uint32_t k = 0; k < ld->nr_extents; k++) {
+        struct lu_extent e;
+
+        memcpy(&e, &ld->extents[k], sizeof(e));
+        d->extents[k] = (struct mem_extent){ e.gpfn, e.mfn, e.count };
+    }
+    d->nr_extents = ld->nr_extents;
+    d->mem_size = ld->p2m_size << PAGE_SHIFT;
+    rc = domctx_load(d, d->nr_vcpus, ld->context, ld->context_len, s->ctx_flags, err,
+                     sizeof(err));
+    if (rc)
+        return refuse(rc, "domain %u (d%u) context entry refused", i, in->domid);
+    return 0;
+}
+
+/* restore.c decode_all(): every domain, then what refers across domains. */
+static int decode_all(const struct lu_stream *s)
+{
+    int rc = 0;
+
+    for (unsigned int i = 0; !rc && i < s->nr_domains; i++)
+        rc = decode_domain(s, i);
+    for (unsigned int i = 0; !rc && i < s->nr_domains; i++) {
+        struct domain *d = domain_by_id_any(s->domains[i].info.domid);
+
+        host_log_clear();
+        rc = evtchn_restore_check(d);
+        if (!rc)
+            rc = gnttab_restore_check(d);
+        if (rc)
+            refuse(rc, "domain %u (d%u): cross-domain check", i, d->domid);
+    }
+    return rc;
+}
+
 /* ------------------------------------------------------------ modes */
 
 static const struct lu_range all_ram = { 0, LU_FRAME_LIMIT << PAGE_SHIFT };
 
-static void base_reader(struct lu_reader *r)
+static void base_reader(struct lu_reader *r, bool framing_only)
 {
     memset(r, 0, sizeof(*r));
     lu_host_mem_init(&phys, true, false);
     lu_host_reader(r, &phys);
     r->ram = &all_ram;
     r->nr_ram = 1;
-    /* No handlers here: check and show the context framing. */
-    r->flags = LU_READ_CONTEXT_FRAMING_ONLY;
+    /* Forensics of another build's stream: no entry checked by a handler. */
+    r->flags = framing_only ? LU_READ_CONTEXT_FRAMING_ONLY : 0;
 }
 
 static int open_pages(struct lu_reader *r, struct lu_stream *s, const char *pages,
@@ -351,9 +661,26 @@ static int open_stream(struct lu_reader *r, struct lu_stream *s, const char *pat
 
 static void __noreturn usage(void)
 {
-    fputs("usage: lu-dump [--json] [-v] --pages FILE --mfns FILE\n"
-          "       lu-dump [--json] [-v] --memdump FILE --breadcrumb ADDR\n"
-          "       lu-dump [--json] [-v] --stream FILE\n", stderr);
+    fputs("usage: lu-dump [OPTIONS] --pages FILE --mfns FILE\n"
+          "       lu-dump [OPTIONS] --memdump FILE --breadcrumb ADDR\n"
+          "       lu-dump [OPTIONS] --stream FILE\n"
+          "Decode a live update stream with this build's reader, then decode every\n"
+          "domain's context as restore does: each entry through its subsystem's load\n"
+          "handler (an unknown type is refused unless marked IGNORE), then the\n"
+          "cross-domain checks (event channel peers, grant mappings). What it accepts,\n"
+          "this build's restore accepts; guest memory is not looked at.\n"
+          "  --pages FILE --mfns FILE  stream frames in order, and the MFN array\n"
+          "  --memdump FILE            physical memory, raw or an ELF core, with\n"
+          "  --breadcrumb ADDR         the physical address of the breadcrumb\n"
+          "  --stream FILE             the records as one contiguous byte stream\n"
+          "  --framing-only            check records and context framing only, no\n"
+          "                            entry against this build's handlers (a\n"
+          "                            stream from another build)\n"
+          "  --json                    JSON on stdout\n"
+          "  -v, --verbose             echo the hypervisor code's messages on stderr\n"
+          "  -h, --help                this text\n"
+          "Exit status: 0 valid, 1 invalid (the reader's error, or the domain and\n"
+          "entry refused), 2 usage or I/O error.\n", stderr);
     exit(2);
 }
 
@@ -362,7 +689,7 @@ int main(int argc, char **argv)
     const char *pages = NULL, *mfns = NULL, *memdump = NULL, *stream = NULL, *bc = NULL;
     static struct lu_stream s;
     struct lu_reader r;
-    bool json = false;
+    bool json = false, framing_only = false;
     int rc;
 
     host_tool_name = "lu-dump";
@@ -375,6 +702,8 @@ int main(int argc, char **argv)
 
         if (!strcmp(a, "--json"))
             json = true;
+        else if (!strcmp(a, "--framing-only"))
+            framing_only = true;
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose"))
             host_tool_verbose = true;
         else if (slot && i + 1 < argc)
@@ -382,7 +711,10 @@ int main(int argc, char **argv)
         else
             usage();
     }
-    base_reader(&r);
+    base_reader(&r, framing_only);
+    /* This build's handlers: the reader checks every entry's type with them. */
+    if (!framing_only && domctx_init())
+        die("cannot register the context handlers: %s", host_log());
     if (pages && mfns && !memdump && !stream && !bc)
         rc = open_pages(&r, &s, pages, mfns);
     else if (memdump && bc && !pages && !mfns && !stream)
@@ -397,6 +729,15 @@ int main(int argc, char **argv)
             printf("{\"error\": ");
             json_string(s.error);
             printf(", \"code\": %d}\n", rc);
+        }
+        return 1;
+    }
+    if (!framing_only && decode_all(&s)) {
+        fprintf(stderr, "lu-dump: invalid stream (%d): %s\n", decode_rc, decode_err);
+        if (json) {
+            printf("{\"error\": ");
+            json_string(decode_err);
+            printf(", \"code\": %d}\n", decode_rc);
         }
         return 1;
     }
