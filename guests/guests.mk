@@ -19,6 +19,7 @@ guest-lib-srcs := guests/lib/entry.asm guests/lib/start.c guests/lib/string.c \
 	guests/lib/evtchn.c guests/lib/grant.c guests/lib/cmdline.c
 
 guest-names := heartbeat memcheck pingpong dom0 badmem badpriv badcall flood
+guest-names += sleeper
 guest-heartbeat-srcs := guests/heartbeat/heartbeat.c
 guest-memcheck-srcs  := guests/memcheck/memcheck.c guests/memcheck/pattern.c
 guest-pingpong-srcs  := guests/pingpong/pingpong.c guests/pingpong/ppring.c
@@ -27,6 +28,7 @@ guest-badmem-srcs    := guests/badmem/badmem.c
 guest-badpriv-srcs   := guests/badpriv/badpriv.c
 guest-badcall-srcs   := guests/badcall/badcall.c guests/badcall/preserve.asm
 guest-flood-srcs     := guests/flood/flood.c
+guest-sleeper-srcs   := guests/sleeper/sleeper.c
 
 # $(call guest-objs,SRCS): object paths of .c and .asm sources
 guest-objs = $(addprefix $(GUEST_OBJ)/,$(addsuffix .o,$(basename $(1))))

@@ -1,2 +1,3 @@
 qemu-tests += boot
 qemu-tests += domains
+qemu-tests += rehearsal
