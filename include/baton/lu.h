@@ -7,6 +7,7 @@
 #ifndef BATON_LU_H
 #define BATON_LU_H
 
+#include <baton/config.h>
 #include <baton/lu_stream.h>
 #include <baton/printk.h>
 
@@ -24,6 +25,21 @@ void lu_reader_init(struct lu_reader *r);
  * allocated.
  */
 int lu_save(struct lu_writer *w, struct lu_breadcrumb *bc);
+
+/*
+ * Decode every domain of an opened stream into slots of the domain table
+ * (state RESTORING, then what its DOMAIN entry says), checking every entry
+ * with its subsystem's load handler and then what refers across domains;
+ * allocates nothing. guest_memory: the domains' memory is this machine's
+ * (the hypervisor), so the ABI pages are mapped and checked; a host tool
+ * decodes without it. The slots claimed are in *out, also on failure: the
+ * caller frees them.
+ */
+struct lu_decoded {
+    struct domain *claimed[CONFIG_MAX_DOMAINS];
+    unsigned int nr;
+};
+int lu_decode_domains(const struct lu_stream *s, bool guest_memory, struct lu_decoded *out);
 
 /*
  * Rebuild every domain of an opened stream. Decodes all of them first

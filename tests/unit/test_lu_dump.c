@@ -500,11 +500,11 @@ static void test_vcpu_bad_cs(void **state)
     c->d[1]->vcpus[1].arch.regs.cs = 0x10;      /* a hypervisor selector */
     write_stream(c);
     assert_int_equal(run(c, "--pages pages --mfns mfns"), 1);
-    expect_text(c, "lu-dump: invalid stream (-22): domain 1 (d3) context entry refused: "
+    expect_text(c, "lu-dump: invalid stream (-22): refused by this build's restore: "
                    "d3 vcpu 1 VCPU: cs/ss not the ring-3 selectors 0x23/0x1b (rip 0x100010 cs 0x10 ss 0x1b");
     expect_text(c, "domctx: load VCPU vcpu 1 at offset ");
     assert_int_equal(run(c, "--json --stream stream"), 1);
-    expect_text(c, "{\"error\": \"domain 1 (d3) context entry refused: d3 vcpu 1 VCPU: cs/ss not");
+    expect_text(c, "{\"error\": \"refused by this build's restore: d3 vcpu 1 VCPU: cs/ss not");
     expect_text(c, "\"code\": -22}");
     /* framing only: no handler looks at it */
     assert_int_equal(run(c, "--framing-only --stream stream"), 0);
@@ -520,7 +520,7 @@ static void test_evtchn_peer(void **state)
     c->d[1]->evtchn[2] = (struct evtchn){ .state = EVTCHNSTAT_unbound, .remote_dom = 0 };
     write_stream(c);
     assert_int_equal(run(c, "--memdump pmemsave.raw --breadcrumb 0x1000"), 1);
-    expect_text(c, "lu-dump: invalid stream (-22): domain 0 (d0): cross-domain check: "
+    expect_text(c, "lu-dump: invalid stream (-22): refused by this build's restore: "
                    "d0 port 2: interdomain to d3 port 2, which does not point back");
 }
 

@@ -52,6 +52,7 @@
 #include <baton/domain_build.h>
 #include <baton/domctx.h>
 #include <baton/errno.h>
+#include <baton/lu.h>
 #include <baton/lu_stream.h>
 #include <baton/printk.h>
 #include "../lib/host_shim.h"
@@ -455,10 +456,9 @@ static void json_stream(const struct lu_stream *s)
 /* ------------------------------------------------------------ decode as restore does */
 
 /*
- * Every check below is the hypervisor's: check_shape() and check_required()
- * repeat common/lu/restore.c's (static there: keep them in step), the rest
- * is the real code (common/domain.c's domain table, the subsystems' load
- * handlers through domctx_load(), their restore checks).
+ * Every check is the hypervisor's own code: the decode step of restore
+ * (common/lu/decode.c), common/domain.c's domain table, the subsystems'
+ * load handlers through domctx_load(), their restore checks.
  */
 
 static char decode_err[1024];
@@ -483,105 +483,16 @@ static int __printf(2, 3) refuse(int rc, const char *fmt, ...)
     return rc;
 }
 
-/* As restore.c check_shape(): what this build can hold of INFO and MEMORY. */
-static const char *shape_problem(const struct lu_domain *ld)
+/* The hypervisor's own decode (common/lu/decode.c), without guest memory. */
+static int decode_all(const struct lu_stream *s)
 {
-    uint64_t mem = ld->p2m_size << PAGE_SHIFT;
-
-    if (domain_by_id_any(ld->info.domid))
-        return "a domain with this id exists already";
-    if (ld->info.max_vcpus > MAX_VIRT_CPUS)
-        return "more vCPUs than this build's MAX_VIRT_CPUS (4)";
-    if (ld->nr_extents > DOMAIN_EXTENTS_MAX)
-        return "more extents than this build's DOMAIN_EXTENTS_MAX (64)";
-    if (ld->total_pages != ld->p2m_size)
-        return "memory with holes (extents do not cover 0..p2m_size)";
-    if (mem < PV_MIN_MEM_SIZE || mem > DOMAIN_MEM_MAX)
-        return "memory outside 2 MiB..4 GiB";
-    return NULL;
-}
-
-/* As restore.c check_required(): entries a domain cannot do without. */
-struct required {
-    unsigned int domain, console, vcpus;
-};
-
-static int count_required(void *priv, const struct domctx_entry *e)
-{
-    struct required *req = priv;
-
-    if (e->flags & DOMCTX_FLAG_IGNORE)
-        return 0;
-    req->domain += e->typecode == DOMCTX_TYPE_DOMAIN;
-    req->console += e->typecode == DOMCTX_TYPE_CONSOLE;
-    req->vcpus += e->typecode == DOMCTX_TYPE_VCPU;
-    return 0;
-}
-
-static int decode_domain(const struct lu_stream *s, unsigned int i)
-{
-    const struct lu_domain *ld = &s->domains[i];
-    const struct lu_rec_domain_info *in = &ld->info;
-    struct required req = { 0 };
-    const char *problem;
-    struct domain *d;
-    char err[160] = "";
+    static struct lu_decoded dec;
     int rc;
 
     host_log_clear();
-    problem = shape_problem(ld);
-    if (problem)
-        return refuse(-BATON_EINVAL, "domain %u (d%u): %s (%u vCPUs, %u extents, %llu of %llu frames)",
-                      i, in->domid, problem, in->max_vcpus, ld->nr_extents,
-                      (unsigned long long)ld->total_pages, (unsigned long long)ld->p2m_size);
-    rc = domctx_walk(ld->context, ld->context_len, in->max_vcpus, s->ctx_flags, count_required,
-                     &req, NULL, 0);
+    rc = lu_decode_domains(s, false, &dec);
     if (rc)
-        return refuse(rc, "domain %u (d%u) context", i, in->domid);
-    if (req.domain != 1 || req.console != 1 || req.vcpus != in->max_vcpus)
-        return refuse(-BATON_EINVAL,
-                      "domain %u (d%u): %u DOMAIN, %u CONSOLE and %u VCPU entries, expected 1, 1 and %u",
-                      i, in->domid, req.domain, req.console, req.vcpus, in->max_vcpus);
-    /* restore.c decode_domain(), without the ABI pages (no guest memory) */
-    d = domain_claim_slot(in->domid);
-    if (!d)
-        return refuse(-BATON_ENOSPC, "domain %u (d%u): no free slot (this build holds %d domains)",
-                      i, in->domid, CONFIG_MAX_DOMAINS);
-    memcpy(d->handle, in->handle, sizeof(d->handle));
-    d->privileged = in->extra_flags & LU_DOMAIN_EXTRA_PRIVILEGED;
-    d->nr_vcpus = in->max_vcpus;
-    for (uint32_t k = 0; k < ld->nr_extents; k++) {
-        struct lu_extent e;
-
-        memcpy(&e, &ld->extents[k], sizeof(e));
-        d->extents[k] = (struct mem_extent){ e.gpfn, e.mfn, e.count };
-    }
-    d->nr_extents = ld->nr_extents;
-    d->mem_size = ld->p2m_size << PAGE_SHIFT;
-    rc = domctx_load(d, d->nr_vcpus, ld->context, ld->context_len, s->ctx_flags, err,
-                     sizeof(err));
-    if (rc)
-        return refuse(rc, "domain %u (d%u) context entry refused", i, in->domid);
-    return 0;
-}
-
-/* restore.c decode_all(): every domain, then what refers across domains. */
-static int decode_all(const struct lu_stream *s)
-{
-    int rc = 0;
-
-    for (unsigned int i = 0; !rc && i < s->nr_domains; i++)
-        rc = decode_domain(s, i);
-    for (unsigned int i = 0; !rc && i < s->nr_domains; i++) {
-        struct domain *d = domain_by_id_any(s->domains[i].info.domid);
-
-        host_log_clear();
-        rc = evtchn_restore_check(d);
-        if (!rc)
-            rc = gnttab_restore_check(d);
-        if (rc)
-            refuse(rc, "domain %u (d%u): cross-domain check", i, d->domid);
-    }
+        refuse(rc, "refused by this build's restore");
     return rc;
 }
 

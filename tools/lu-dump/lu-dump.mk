@@ -7,6 +7,6 @@
 # Recursive (=): the tools/lib lists come from tools/lib/lib.mk.
 host-tools += lu-dump
 lu-dump-srcs = tools/lu-dump/lu-dump.c $(host-shim-srcs) $(lu-host-srcs) common/domctx.c \
-	$(lu-stream-read-srcs) $(domctx-handler-srcs) $(domctx-host-srcs)
+	$(lu-stream-read-srcs) common/lu/decode.c $(domctx-handler-srcs) $(domctx-host-srcs)
 lu-dump-cflags := $(domctx-handler-cflags)
 $(O)/tools/lu-dump: HOSTCC += -Wl,--gc-sections
