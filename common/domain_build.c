@@ -217,6 +217,10 @@ int domain_build(uint16_t domid, const struct boot_module *mod)
     if (!d->name[0])
         snprintf(d->name, sizeof(d->name), "d%u", domid);
     d->privileged = domid == 0;
+    if (d->privileged) {
+        d->ioport_first = DOM0_IOPORT_FIRST;
+        d->ioport_count = DOM0_IOPORT_COUNT;
+    }
     d->mem_size = cfg.mem;
     d->nr_vcpus = cfg.vcpus;
     make_handle(d);

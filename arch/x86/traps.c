@@ -25,6 +25,24 @@ struct tss {
 } __packed;
 _Static_assert(sizeof(struct tss) == 104, "TSS layout");
 
+/*
+ * The TSS and, right behind it, an I/O permission bitmap for all 65536
+ * ports (a clear bit lets ring 3 use that port with IOPL 0) and the one
+ * extra 0xff octet the CPU may read past the bitmap's end (it always reads
+ * two octets, for a port at the end of a byte). The TSS limit covers all of
+ * it. A domain with ports (d->ioport_count: domain 0 and COM2) runs with
+ * iomap_base pointing at the bitmap; every other one with iomap_base past
+ * the limit, so that any port access faults (#GP).
+ */
+#define IO_BITMAP_BYTES  (65536 / 8)
+struct tss_io {
+    struct tss tss;
+    uint8_t io_bitmap[IO_BITMAP_BYTES];
+    uint8_t io_bitmap_end;          /* always 0xff */
+} __packed;
+#define IOMAP_NONE  ((uint16_t)sizeof(struct tss_io))    /* past the limit */
+#define IOMAP_OURS  ((uint16_t)offsetof(struct tss_io, io_bitmap))
+
 struct idt_entry {
     uint16_t offset_low;
     uint16_t selector;
@@ -44,7 +62,9 @@ struct desc_ptr {
 
 static uint64_t gdt[8] __aligned(16);
 static struct idt_entry idt[256] __aligned(16);
-static struct tss tss __aligned(16);
+static struct tss_io tss_io __aligned(16);
+/* The ports the bitmap lets through now: [first, first + count). */
+static uint16_t io_open_first, io_open_count;
 static uint8_t ring0_stack[TRAP_STACK_SIZE] __aligned(16);
 static uint8_t df_stack[TRAP_STACK_SIZE] __aligned(16);
 static uint8_t nmi_stack[TRAP_STACK_SIZE] __aligned(16);
@@ -71,7 +91,38 @@ void traps_set_irq_handler(unsigned int vector, void (*fn)(struct cpu_user_regs 
 
 void tss_set_rsp0(uint64_t rsp0)
 {
-    tss.rsp[0] = rsp0;
+    tss_io.tss.rsp[0] = rsp0;
+}
+
+static void io_bitmap_set(unsigned int first, unsigned int count, bool allow)
+{
+    for (unsigned int p = first; p < first + count && p < 65536; p++) {
+        if (allow)
+            tss_io.io_bitmap[p / 8] &= (uint8_t)~(1u << (p % 8));
+        else
+            tss_io.io_bitmap[p / 8] |= (uint8_t)(1u << (p % 8));
+    }
+}
+
+/*
+ * The ports ring 3 may use from now on: [first, first + count), none when
+ * count is 0. Called on every switch to a guest vCPU; the bitmap is only
+ * rewritten when the range changes (in practice: never, domain 0 alone
+ * has ports).
+ */
+void tss_set_io_ports(uint16_t first, uint16_t count)
+{
+    if (!count) {
+        tss_io.tss.iomap_base = IOMAP_NONE;
+        return;
+    }
+    if (first != io_open_first || count != io_open_count) {
+        io_bitmap_set(io_open_first, io_open_count, false);
+        io_bitmap_set(first, count, true);
+        io_open_first = first;
+        io_open_count = count;
+    }
+    tss_io.tss.iomap_base = IOMAP_OURS;
 }
 
 const char *exception_name(unsigned int vector)
@@ -81,7 +132,7 @@ const char *exception_name(unsigned int vector)
 
 static void gdt_init(void)
 {
-    uint64_t base = (uint64_t)(uintptr_t)&tss;
+    uint64_t base = (uint64_t)(uintptr_t)&tss_io;
     struct desc_ptr ptr = { sizeof(gdt) - 1, (uint64_t)(uintptr_t)gdt };
 
     gdt[0] = 0;
@@ -90,14 +141,18 @@ static void gdt_init(void)
     gdt[3] = 0x00cff2000000ffffULL;        /* 0x18 user data, DPL 3 */
     gdt[4] = 0x00affa000000ffffULL;        /* 0x20 user code, 64-bit, DPL 3 */
     /* 0x28: 64-bit available TSS, 16 bytes */
-    gdt[5] = (sizeof(tss) - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+    gdt[5] = (sizeof(tss_io) - 1) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
              (((base >> 24) & 0xff) << 56);
     gdt[6] = base >> 32;
 
-    tss.rsp[0] = (uint64_t)(uintptr_t)(ring0_stack + sizeof(ring0_stack));
-    tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
-    tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(nmi_stack + sizeof(nmi_stack));
-    tss.iomap_base = sizeof(tss);          /* no I/O bitmap: every port faults in ring 3 */
+    tss_io.tss.rsp[0] = (uint64_t)(uintptr_t)(ring0_stack + sizeof(ring0_stack));
+    tss_io.tss.ist[IST_DOUBLE_FAULT - 1] = (uint64_t)(uintptr_t)(df_stack + sizeof(df_stack));
+    tss_io.tss.ist[IST_NMI - 1] = (uint64_t)(uintptr_t)(nmi_stack + sizeof(nmi_stack));
+    /* every port closed, and none of them reachable until a domain with
+     * ports runs: any port access faults in ring 3 */
+    memset(tss_io.io_bitmap, 0xff, sizeof(tss_io.io_bitmap));
+    tss_io.io_bitmap_end = 0xff;
+    tss_io.tss.iomap_base = IOMAP_NONE;
 
     /* The boot GDT is replaced: reload every segment register and the task register. */
     __asm__ volatile(

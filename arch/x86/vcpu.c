@@ -134,6 +134,9 @@ void arch_context_switch(struct vcpu *prev, struct vcpu *next)
         load_data_selectors(next);
         pv_kstack_top = kstack_top(next);
         tss_set_rsp0(pv_kstack_top);
+        /* the I/O bitmap follows the domain: only one with ports (domain 0,
+         * COM2) may reach any; every other port access faults (#GP) */
+        tss_set_io_ports(next->domain->ioport_first, next->domain->ioport_count);
         write_cr3(next->domain->pt_root);
     }
     switch_stacks(&prev->arch.ksp, next->arch.ksp);

@@ -4,7 +4,10 @@
  * prints BADPRIV SURVIVED.
  *
  * cmdline: op=cli (default) | sti | hlt | rdcr3 | wrcr3 | in | out | rdmsr |
- *          wrmsr | invlpg | lgdt | wbinvd
+ *          wrmsr | invlpg | lgdt | wbinvd; port=N for in and out (default
+ *          0x3f8, COM1). Domain 0 may use COM2 (0x2f8-0x2ff) and nothing
+ *          else: as domain 0, "op=in port=0x2fd" reads COM2's line status
+ *          and survives (the test expects BADPRIV SURVIVED then).
  */
 #include "rt.h"
 
@@ -14,6 +17,8 @@ struct priv_op {
 };
 
 /* The ports and MSR are ones a hypervisor cares about: COM1, EFER. */
+static uint16_t io_port = 0x3f8;
+
 static void op_cli(void)    { __asm__ volatile("cli"); }
 static void op_sti(void)    { __asm__ volatile("sti"); }
 static void op_hlt(void)    { __asm__ volatile("hlt"); }
@@ -34,13 +39,13 @@ static void op_wrcr3(void)
 static void op_in(void)
 {
     uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"((uint16_t)0x3f8));
-    printf("badpriv: in 0x3f8 -> %#x\n", v);
+    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(io_port));
+    printf("badpriv: in %#x -> %#x\n", io_port, v);
 }
 
 static void op_out(void)
 {
-    __asm__ volatile("outb %0, %1" : : "a"((uint8_t)'!'), "Nd"((uint16_t)0x3f8));
+    __asm__ volatile("outb %0, %1" : : "a"((uint8_t)'!'), "Nd"(io_port));
 }
 
 static void op_rdmsr(void)
@@ -89,10 +94,11 @@ int guest_main(void)
     char name[16];
 
     rt_param_str("op", name, sizeof(name), "cli");
+    io_port = (uint16_t)rt_param_u64("port", 0x3f8);
     for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
         if (strcmp(name, ops[i].name) != 0)
             continue;
-        printf("badpriv: dom%u executing %s\n", rt_domid(), name);
+        printf("badpriv: dom%u executing %s (port %#x)\n", rt_domid(), name, io_port);
         ops[i].run();
         printf("BADPRIV SURVIVED %s\n", name);
         return 1;

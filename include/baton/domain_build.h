@@ -8,6 +8,11 @@
 #define DOMAIN_MEM_DEFAULT  MiB(16)
 #define DOMAIN_MEM_MAX      GiB(4)
 
+/* Domain 0's I/O ports: the second serial line (COM2), where its agent
+ * serves the host-side tools. No other domain gets any port. */
+#define DOM0_IOPORT_FIRST   0x2f8
+#define DOM0_IOPORT_COUNT   8
+
 /* What a module's command line asks for. */
 struct domain_config {
     char name[DOMAIN_NAME_LEN];

@@ -1,3 +1,4 @@
 qemu-tests += boot
 qemu-tests += domains
 qemu-tests += rehearsal
+qemu-tests += control
