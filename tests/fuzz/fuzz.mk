@@ -17,3 +17,11 @@ host-tools += lu-seedgen lu-seedgen-v2
 lu-seedgen-srcs = tests/fuzz/seedgen.c $(fuzz-lu-core)
 lu-seedgen-v2-srcs = tests/fuzz/seedgen.c $(fuzz-lu-core)
 lu-seedgen-v2-cflags := -DLU_STREAM_TEST_V2
+
+# The full restore decode with every real context handler (issue 7): see
+# tests/fuzz/fuzz_restore.c and tests/unit/ctx.mk (the sources, the fakes).
+# Seeds: build/tests/unit/test_ctx_handlers --seeds tests/fuzz/corpus/fuzz_restore
+fuzz-targets += fuzz_restore
+fuzz_restore-srcs = tests/fuzz/fuzz_restore.c tests/fuzz/fuzz_restore_stubs.c $(ctx-real-srcs) \
+	$(lu-host-srcs) $(host-shim-srcs) $(lu-stream-srcs)
+fuzz_restore-cflags = $(ctx-cflags)
