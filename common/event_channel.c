@@ -406,6 +406,8 @@ static int evtchn_save(struct domain *d, unsigned int vcpu, struct domctx_save_c
 /* What the sub-ops can have made of a port of d; NULL when it is sane. */
 static const char *evtchn_entry_problem(const struct domain *d, const struct domctx_evtchn *e)
 {
+    if (d->state != DOMAIN_ALIVE)
+        return "an open port on a dead domain (its ports were closed when it died)";
     if (!port_valid(e->port))
         return "port outside 1..1023";
     if (d->evtchn[e->port].state != EVTCHNSTAT_closed)

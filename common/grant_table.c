@@ -304,7 +304,9 @@ static int grant_map_load(struct domain *d, unsigned int vcpu, const struct domc
     rc = domctx_entry_read(ent, &e, sizeof(e));
     if (rc)
         return rc;
-    if (e.slot >= GNT_WINDOW_SLOTS)
+    if (d->state != DOMAIN_ALIVE)
+        problem = "a mapping of a dead domain (its window was emptied when it died)";
+    else if (e.slot >= GNT_WINDOW_SLOTS)
         problem = "slot out of range";
     else if (d->gnt_maps[e.slot].in_use)
         problem = "slot given twice";

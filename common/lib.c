@@ -5,12 +5,19 @@
  */
 #include <baton/lib.h>
 
-/* rep movsb/stosb: fast on every CPU we run on, and short. */
+/*
+ * 8 octets at a time, then the tail: rep movsq/stosq are fast everywhere,
+ * and count one instruction per 8 octets under QEMU's -icount (and run ~4x
+ * faster than the byte forms under kvm_pvm), which matters on the live
+ * update's critical path.
+ */
 void *memcpy(void *dst, const void *src, size_t n)
 {
     void *d = dst;
+    size_t words = n / 8, tail = n % 8;
 
-    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
+    __asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(words) : : "memory");
+    __asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(tail) : : "memory");
     return dst;
 }
 
@@ -29,8 +36,11 @@ void *memmove(void *dst, const void *src, size_t n)
 void *memset(void *dst, int c, size_t n)
 {
     void *d = dst;
+    size_t words = n / 8, tail = n % 8;
+    uint64_t pattern = (uint8_t)c * UINT64_C(0x0101010101010101);
 
-    __asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+    __asm__ volatile("rep stosq" : "+D"(d), "+c"(words) : "a"(pattern) : "memory");
+    __asm__ volatile("rep stosb" : "+D"(d), "+c"(tail) : "a"(pattern) : "memory");
     return dst;
 }
 

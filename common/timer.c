@@ -104,6 +104,12 @@ static int timer_load(struct domain *d, unsigned int vcpu, const struct domctx_e
 
     if (rc)
         return rc;
+    /* a dead domain's timers were cancelled (domain_stop), an offline vCPU
+     * never set one */
+    if (d->state != DOMAIN_ALIVE || d->vcpus[vcpu].state == VCPU_OFFLINE) {
+        pr_err("d%u vcpu %u TIMER: a timer on a dead domain or an offline vCPU\n", d->domid, vcpu);
+        return -BATON_EINVAL;
+    }
     /* what vcpu_set_timer can produce: after the time base, bounded */
     if (t.deadline_ns <= d->time_base_ns ||
         t.deadline_ns - d->time_base_ns > SET_TIMER_MAX_NS) {

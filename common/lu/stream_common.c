@@ -24,6 +24,7 @@ static const struct {
     { LU_REC_CPUS, "LU_CPUS" },
     { LU_REC_DOMAIN_IMAGE, "LU_DOMAIN_IMAGE" },
     { LU_REC_DOMAIN_SUMMARY, "LU_DOMAIN_SUMMARY" },
+    { LU_REC_DOWNTIME, "LU_DOWNTIME" },
 };
 
 const char *lu_rec_name(uint32_t type)

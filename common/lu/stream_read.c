@@ -32,6 +32,7 @@ struct parse {
     uint32_t blen;
     const uint8_t *body;
     bool seen_time;
+    bool seen_downtime;
     struct lu_domain *dom;  /* being parsed, or NULL */
     unsigned int seen;      /* 1 << rank for the current domain */
     uint64_t total_extents;
@@ -125,6 +126,28 @@ static int parse_time(struct parse *ps)
     if (!t->tsc_hz)
         return lu_fail(ps->s, -BATON_EINVAL, "LU_TIME tsc_hz is 0, expected the TSC frequency (non-zero)");
     ps->seen_time = true;
+    return 0;
+}
+
+/* Optional: a reader that does not know it skips it; this one logs with it. */
+static int parse_downtime(struct parse *ps)
+{
+    struct lu_rec_downtime *dt = &ps->s->downtime;
+    int rc;
+
+    if (!ps->seen_time)
+        return lu_fail(ps->s, -BATON_EINVAL, "LU_DOWNTIME at offset %zu before LU_TIME, expected after it",
+                       ps->off);
+    rc = check_blen(ps, sizeof(*dt));
+    if (rc)
+        return rc;
+    memcpy(dt, ps->body, sizeof(*dt));
+    ps->seen_downtime = true;
+    if (dt->save_tsc < dt->pause_tsc || (dt->exec_tsc && dt->exec_tsc < dt->save_tsc))
+        return lu_fail(ps->s, -BATON_EINVAL,
+                       "LU_DOWNTIME pause %llu save %llu exec %llu, expected them in that order",
+                       (unsigned long long)dt->pause_tsc, (unsigned long long)dt->save_tsc,
+                       (unsigned long long)dt->exec_tsc);
     return 0;
 }
 
@@ -338,6 +361,7 @@ static int parse_context(struct parse *ps)
 static const struct rec_kind kinds[] = {
     { LU_REC_VERSION, GLOBAL, R_INFO, parse_version },
     { LU_REC_TIME, GLOBAL, R_INFO, parse_time },
+    { LU_REC_DOWNTIME, GLOBAL, R_INFO, parse_downtime },
     { LU_REC_DOMAIN_INFO, DOMAIN_OPEN, R_INFO, parse_domain_info },
     { LU_REC_DOMAIN_MEMORY, DOMAIN, R_MEMORY, parse_memory },
 #if LU_STREAM_VERSION >= 2
@@ -397,7 +421,8 @@ static int check_scope(struct parse *ps, const struct rec_kind *k)
             return lu_fail(s, -BATON_EINVAL,
                            "%s at offset %zu after domain records, expected global records first",
                            lu_rec_label(k->type).s, ps->off);
-        if (k->type == LU_REC_VERSION || (k->type == LU_REC_TIME && ps->seen_time))
+        if (k->type == LU_REC_VERSION || (k->type == LU_REC_TIME && ps->seen_time) ||
+            (k->type == LU_REC_DOWNTIME && ps->seen_downtime))
             return lu_fail(s, -BATON_EEXIST, "duplicate %s at offset %zu",
                            lu_rec_label(k->type).s, ps->off);
         return 0;

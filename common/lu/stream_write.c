@@ -219,6 +219,31 @@ int lu_write_time(struct lu_writer *w, uint64_t tsc_hz, uint64_t tsc, uint64_t s
     return lu_write_record(w, LU_REC_TIME, &t, sizeof(t));
 }
 
+int lu_write_downtime(struct lu_writer *w, const struct lu_rec_downtime *dt, uint64_t *at)
+{
+    *at = w->bytes + sizeof(struct lu_rec_hdr);
+    return lu_write_record(w, LU_REC_DOWNTIME, dt, sizeof(*dt));
+}
+
+int lu_writer_patch(struct lu_writer *w, uint64_t off, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+
+    if (off > w->bytes || len > w->bytes - off)
+        return -BATON_EINVAL;
+    while (len) {
+        uint64_t page = off / PAGE_SIZE;
+        size_t in_page = (size_t)(off % PAGE_SIZE), chunk = MIN(len, PAGE_SIZE - in_page);
+        uint8_t *va = w->ops->map(w->ops->priv, w->mfns[page], 1);
+
+        memcpy(va + in_page, p, chunk);
+        p += chunk;
+        off += chunk;
+        len -= chunk;
+    }
+    return 0;
+}
+
 int lu_write_domain_info(struct lu_writer *w, const struct lu_rec_domain_info *info)
 {
     struct lu_rec_domain_info i = *info;

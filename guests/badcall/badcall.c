@@ -104,7 +104,7 @@ static void each_bad_ptr(const char *what, uint32_t cmd, int64_t (*call)(uint32_
 
 static void check_numbers(void)
 {
-    const uint64_t nrs[] = { NR_HYPERCALLS, 11, 64, 255, 0xffffffffull,
+    const uint64_t nrs[] = { NR_HYPERCALLS, NR_HYPERCALLS + 1, 64, 255, 0xffffffffull,
                              0x100000000ull, 1ull << 63, ~0ull };
     char name[64];
 

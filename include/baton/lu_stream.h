@@ -88,6 +88,11 @@ int lu_write_memory_end(struct lu_writer *w);
 int lu_write_domain_memory(struct lu_writer *w, const struct lu_extent *ext, uint32_t nr);
 /* Sizes the context with a dry run, then streams it into the record. */
 int lu_write_domain_context(struct lu_writer *w, struct domain *d, unsigned int nr_vcpus);
+/* LU_DOWNTIME; *at gets the stream offset of its body for lu_writer_patch. */
+int lu_write_downtime(struct lu_writer *w, const struct lu_rec_downtime *dt, uint64_t *at);
+/* Overwrite len octets at stream offset off (written already), wherever the
+ * frames holding them are: a late field such as LU_DOWNTIME's exec_tsc. */
+int lu_writer_patch(struct lu_writer *w, uint64_t off, const void *data, size_t len);
 int lu_write_end(struct lu_writer *w);
 /* After END: the breadcrumb that finds the MFN array and page count. */
 int lu_writer_finish(struct lu_writer *w, struct lu_breadcrumb *bc);
@@ -139,6 +144,7 @@ struct lu_domain {
 struct lu_stream {
     struct lu_rec_version version;
     struct lu_rec_time time;
+    struct lu_rec_downtime downtime; /* zero when the stream has none */
     unsigned int ctx_flags;          /* pass to domctx_load() */
     uint32_t nr_domains;
     uint32_t nr_skipped;             /* unknown optional records skipped */

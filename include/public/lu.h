@@ -97,7 +97,8 @@ _Static_assert(sizeof(struct lu_rec_hdr) == 8, "lu_rec_hdr is 8 octets");
 
 /* Optional live update records. */
 #define LU_REC_DOMAIN_SUMMARY 0xc0000000u /* stream version 2 (test) */
-/* 0xc0000001 - 0xffffffff: future optional live update records. */
+#define LU_REC_DOWNTIME       0xc0000001u /* the old build's side of the blackout */
+/* 0xc0000002 - 0xffffffff: future optional live update records. */
 
 /* ------------------------------------------------------------ bodies */
 
@@ -153,6 +154,20 @@ struct lu_rec_domain_info {
 _Static_assert(sizeof(struct lu_rec_domain_info) == 48, "lu_rec_domain_info is 48 octets");
 _Static_assert(__builtin_offsetof(struct lu_rec_domain_info, handle) == 8, "handle at 8");
 _Static_assert(__builtin_offsetof(struct lu_rec_domain_info, extra_flags) == 40, "extra at 40");
+
+/*
+ * LU_REC_DOWNTIME (optional, global, after LU_TIME): TSC readings of the
+ * old build, so that the new one can log the whole blackout, phase by
+ * phase, on one clock (the TSC keeps counting across kexec). exec_tsc is
+ * filled in last, just before the old build hands over; 0 when the stream
+ * was not handed over by kexec (a rehearsal, a saved image).
+ */
+struct lu_rec_downtime {
+    uint64_t pause_tsc;  /* the first domain paused */
+    uint64_t save_tsc;   /* every vCPU stopped: the save began */
+    uint64_t exec_tsc;   /* the old build jumped to kexec_reloc */
+};
+_Static_assert(sizeof(struct lu_rec_downtime) == 24, "lu_rec_downtime is 24 octets");
 
 /* LU_REC_DOMAIN_MEMORY: the domain's memory as machine-contiguous runs. */
 struct lu_extent {

@@ -912,6 +912,41 @@ static void test_rules_timer(void **state)
     check_rules(1, rules, ARRAY_SIZE(rules));
 }
 
+/* States the running hypervisor never leaves: domain_stop cancels timers
+ * and closes ports, and an offline vCPU never sets a timer. */
+static void expect_refused(struct domain *src, const char *log)
+{
+    struct domain *d = fresh_like(src);
+    uint8_t *blob;
+    size_t len;
+
+    blob = save_blob(src, &len);
+    harness_log_clear();
+    assert_int_equal(load(d, blob, len, 0), EINV);
+    if (!harness_log_has(log))
+        fail_msg("expected '%s' in the log:\n%s", log, harness_log());
+    free(blob);
+    free(d);
+}
+
+static void test_rules_dead_state(void **state)
+{
+    struct domain *w[NR_WORLD];
+
+    (void)state;
+    build_world(w, true);
+    w[1]->vcpus[2].state = VCPU_OFFLINE;                    /* its timer stays */
+    expect_refused(w[1], "a timer on a dead domain or an offline vCPU");
+
+    build_world(w, true);
+    w[1]->state = DOMAIN_SHUTDOWN;                          /* ports left open */
+    for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++) {
+        w[1]->vcpus[i].state = VCPU_OFFLINE;
+        w[1]->vcpus[i].timer_deadline = 0;
+    }
+    expect_refused(w[1], "an open port on a dead domain");
+}
+
 static void test_rules_console(void **state)
 {
     static const struct rule rules[] = {
@@ -1486,7 +1521,7 @@ static void test_restore_decode_fails(void **state)
     (void)state;
     check_restore_fails(spoil_vcpu, "cs/ss not the ring-3 selectors");
     check_restore_fails(spoil_console, "partial line with a control or non-ASCII octet");
-    check_restore_fails(spoil_last, "granter reserved or the domain itself");
+    check_restore_fails(spoil_last, "d3 GRANT_MAP: a mapping of a dead domain");
 }
 
 static void test_restore_cross_checks_fail(void **state)
@@ -1684,6 +1719,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_rules_grant_hole, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_grant_map, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_timer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rules_dead_state, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_console, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rules_limits_accepted, setup, teardown),
         cmocka_unit_test_setup_teardown(test_longer_entries, setup, teardown),

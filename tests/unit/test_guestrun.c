@@ -133,7 +133,7 @@ static void test_badcall(void **state)
     assert_true(d > 0);
     emu_run_until(d, "BADCALL DONE", TIMEOUT_MS);
     want_output(d, "BADCALL DONE");
-    want_output(d, "BADCALL OK hypercall nr=0xa rc=-38");
+    want_output(d, "BADCALL OK hypercall nr=0xb rc=-38");
     want_output(d, "BADCALL OK upcall_return rip=noncanonical rc=-22");
     want_output(d, "badcall: upcall delivered while running");
     want_no_output(d, "UNEXPECTED");

@@ -154,7 +154,7 @@ static void test_duplicate_stream_page(void **state)
     assert_int_equal(lu_write_version(&c.w, 1, 0, ""), 0);
     assert_int_equal(lu_write_time(&c.w, 1000, 1, 2), 0);
     /* 104 octets so far: the body fills the rest of page 0 and all of page 1. */
-    assert_int_equal(lu_write_record(&c.w, 0xc0000001, body, 2 * PAGE_SIZE - 104 + 8), 0);
+    assert_int_equal(lu_write_record(&c.w, 0xc00000ff, body, 2 * PAGE_SIZE - 104 + 8), 0);
     assert_int_equal(lu_write_end(&c.w), 0);
     assert_int_equal(lu_writer_finish(&c.w, &c.bc), 0);
     assert_int_equal(c.w.nr_pages, 3);
