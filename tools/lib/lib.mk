@@ -11,3 +11,10 @@
 host-shim-srcs := tools/lib/host_shim.c
 lu-host-srcs := tools/lib/lu_host.c
 domctx-host-srcs := tools/lib/domctx_host.c common/guest_access.c
+#   ctl_frame.c   the control protocol's framing and CRC32 (include/public/
+#                 ctl.h): the one implementation, also compiled into domain
+#                 0's agent with the guest flags (guests/guests.mk)
+#   ctl_client.c  the control protocol's client: connect, request/reply,
+#                 retries, chunked uploads (hvctl, tests)
+ctl-frame-srcs := tools/lib/ctl_frame.c
+ctl-client-srcs := tools/lib/ctl_client.c tools/lib/ctl_frame.c
