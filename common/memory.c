@@ -10,6 +10,7 @@
 #include <baton/arch.h>
 #include <baton/bootmem.h>
 #include <baton/lib.h>
+#include <baton/lu.h>
 #include <baton/lu_bootmem.h>
 #include <baton/memmap.h>
 #include <baton/memory.h>
@@ -28,20 +29,62 @@ unsigned int memory_map_entries;
 static paddr_t pt_limit = BOOT_MAP_LIMIT;
 static bool page_allocator_live;
 
-paddr_t alloc_pt_page(void)
+/*
+ * A live update boot allocates only from the bootmem until the stream is
+ * consumed: anything else could be a domain's frame or a stream page.
+ * The boot allocator holds nothing else then, so this cannot fire unless
+ * that breaks; it names the caller if it does.
+ */
+static void check_lu_discipline(paddr_t pa, uint64_t size, const void *caller)
+{
+    if (lu_handover_early() && (pa < lu_bootmem.start || pa + size > lu_bootmem.end))
+        panic("LU: %p allocated 0x%llx+0x%llx outside the live update bootmem before the stream was consumed",
+              caller, (unsigned long long)pa, (unsigned long long)size);
+}
+
+static paddr_t early_or_heap_alloc(unsigned int order, paddr_t limit, const void *caller)
 {
     paddr_t pa;
 
     if (page_allocator_live) {
-        pfn_t pfn = page_alloc(0);
+        pfn_t pfn = page_alloc(order);
         pa = pfn == INVALID_PFN ? INVALID_PADDR : pfn << PAGE_SHIFT;
     } else {
-        pa = bootmem_alloc(PAGE_SIZE, PAGE_SIZE, pt_limit);
+        pa = bootmem_alloc(PAGE_SIZE << order, PAGE_SIZE, limit);
     }
+    if (pa != INVALID_PADDR)
+        check_lu_discipline(pa, PAGE_SIZE << order, caller);
+    return pa;
+}
+
+paddr_t alloc_pt_page(void)
+{
+    paddr_t pa = early_or_heap_alloc(0, pt_limit, __builtin_return_address(0));
+
     if (pa == INVALID_PADDR)
         return 0;
     memset(phys_to_virt(pa), 0, PAGE_SIZE);
     return pa;
+}
+
+void *memory_alloc_pages(unsigned int order)
+{
+    paddr_t pa;
+
+    if (order > MAX_ORDER)
+        return NULL;
+    pa = early_or_heap_alloc(order, INVALID_PADDR, __builtin_return_address(0));
+    return pa == INVALID_PADDR ? NULL : phys_to_virt(pa);
+}
+
+void memory_free_pages(void *p, unsigned int order)
+{
+    paddr_t pa = virt_to_phys(p);
+
+    /* the boot allocator's pages are not given back: it is gone by now, or
+     * they lie in the live update bootmem, which stays reserved */
+    if (page_allocator_live && !(pa >= lu_bootmem.start && pa < lu_bootmem.end))
+        page_free(pa >> PAGE_SHIFT, order);
 }
 
 uint64_t memory_ram_bytes(void)
@@ -70,7 +113,8 @@ static void reserve(const char *what, paddr_t start, paddr_t end)
     bootmem_reserve(start, end);
 }
 
-static void setup_boot_allocator(const struct boot_info *bi, const struct boot_options *opts)
+/* All RAM but low memory, the image and the modules. */
+static void boot_allocator_all_ram(const struct boot_info *bi)
 {
     bootmem_reset();
     for (unsigned int i = 0; i < memory_map_entries; i++)
@@ -82,8 +126,6 @@ static void setup_boot_allocator(const struct boot_info *bi, const struct boot_o
     for (unsigned int i = 0; i < bi->nr_mods; i++)
         if (bi->mods[i].end > bi->mods[i].start)
             reserve("boot module", bi->mods[i].start, bi->mods[i].end);
-    /* reported on the console by itself; a failure only means no live update */
-    lu_bootmem_reserve(&opts->liveupdate);
 }
 
 /* One 16-byte struct page_info per frame up to the end of RAM. */
@@ -115,8 +157,37 @@ static void hand_to_page_allocator(paddr_t start, paddr_t end, void *arg)
     page_free_range(start >> PAGE_SHIFT, end >> PAGE_SHIFT);
 }
 
-void memory_init(const struct boot_info *bi, const struct boot_options *opts)
+/*
+ * The boot allocator's first contents. A cold boot: all RAM but what is in
+ * use, then the live update bootmem taken out. A live update boot: only
+ * the bootmem, until the stream says what else is in use.
+ */
+static bool setup_boot_allocator(const struct boot_info *bi, const struct boot_options *opts,
+                                 uint64_t entry_tsc)
 {
+    if (lu_handover_probe(&opts->liveupdate, entry_tsc)) {
+        lu_handover_boot_allocator(bi);
+        return true;
+    }
+    boot_allocator_all_ram(bi);
+    /* reported on the console by itself; a failure only means no live update */
+    lu_bootmem_reserve(&opts->liveupdate);
+    return false;
+}
+
+/* A live update boot: validate the stream (from the bootmem alone), then
+ * the boot allocator gets all RAM but every frame the stream names. */
+static void consume_stream(const struct boot_info *bi)
+{
+    lu_handover_open();
+    boot_allocator_all_ram(bi);
+    lu_handover_reserve();
+}
+
+void memory_init(const struct boot_info *bi, const struct boot_options *opts, uint64_t entry_tsc)
+{
+    bool live_update;
+
     arch_memory_early_init();
     arch_image_region(&image_region);
 
@@ -124,15 +195,19 @@ void memory_init(const struct boot_info *bi, const struct boot_options *opts)
     if (!memory_ram_bytes())
         panic("memory: the boot loader reported no RAM");
     show_memory_map();
-    setup_boot_allocator(bi, opts);
+    live_update = setup_boot_allocator(bi, opts, entry_tsc);
 
     arch_build_page_tables();
     pt_limit = INVALID_PADDR;
+    vmap_init();
+    if (live_update)
+        consume_stream(bi);
     setup_frame_table();
     bootmem_drain(hand_to_page_allocator, NULL);
     page_allocator_live = true;
+    if (live_update)
+        lu_handover_reserved();
 
-    vmap_init();
     vmap_self_test();
     pr_info("memory: %llu MiB usable RAM, %llu MiB free after boot\n",
             (unsigned long long)(memory_ram_bytes() >> 20),

@@ -4,6 +4,7 @@
  */
 #include <baton/arch.h>
 #include <baton/lib.h>
+#include <baton/memory.h>
 #include <baton/page_alloc.h>
 #include <baton/printk.h>
 #include <baton/vmap.h>
@@ -45,15 +46,6 @@ static long find_free(unsigned int nr)
     return -1;
 }
 
-static paddr_t vmap_pt_alloc(void)
-{
-    pfn_t pfn = page_alloc(0);
-
-    if (pfn == INVALID_PFN)
-        return 0;
-    memset(phys_to_virt(pfn << PAGE_SHIFT), 0, PAGE_SIZE);
-    return pfn << PAGE_SHIFT;
-}
 
 void vmap_init(void)
 {
@@ -76,7 +68,7 @@ void *vmap(const mfn_t *mfns, unsigned int nr)
     va = VMAP_VIRT_START + ((uint64_t)first << PAGE_SHIFT);
     for (unsigned int i = 0; i < nr; i++) {
         if (map_range(idle_pt_root, va + ((uint64_t)i << PAGE_SHIFT), mfns[i] << PAGE_SHIFT,
-                      PAGE_SIZE, PAGE_HV_RW, false, vmap_pt_alloc)) {
+                      PAGE_SIZE, PAGE_HV_RW, false, alloc_pt_page)) {
             unmap_range(idle_pt_root, va, (uint64_t)i << PAGE_SHIFT);
             return NULL;
         }

@@ -63,8 +63,22 @@ static void confirm_timer(void)
             (unsigned long long)((now_ns() - t0) / 1000000));
 }
 
+/* Time: calibrated at a cold boot, continued from LU_TIME after a live update. */
+static void time_start(void)
+{
+    const struct lu_rec_time *t = lu_handover_time();
+
+    if (!lu_handover_active()) {
+        time_init();
+        return;
+    }
+    if (time_init_continue(t->tsc_hz, t->tsc, t->stime_ns))
+        panic("LU: the stream's LU_TIME is not believable: no domain was restored, halting");
+}
+
 void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
 {
+    uint64_t entry_tsc = rdtsc();
     int rc;
 
     hv_phys_start = phys_base;
@@ -78,12 +92,15 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     cmdline_parse(boot_info.cmdline, &boot_opts);
     printk_set_level(boot_opts.loglvl);
 
-    memory_init(&boot_info, &boot_opts);
+    memory_init(&boot_info, &boot_opts, entry_tsc);
     show_boot_info();
 
-    time_init();
+    time_start();
     apic_init();
-    confirm_timer();
+    /* after a live update the old build's timer worked on this machine, and
+     * waiting for ticks would add to the domains' blackout */
+    if (!lu_handover_active())
+        confirm_timer();
 
     irq_disable();
     pv_init();
@@ -91,7 +108,10 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     guest_console_init();
     if (domctx_init())
         panic("domctx: the context handlers this build links do not register");
-    build_boot_domains(&boot_info);
+    if (lu_handover_active())
+        lu_handover_restore();
+    else
+        build_boot_domains(&boot_info);
     lu_rehearse_init(boot_opts.lu_rehearse.count, boot_opts.lu_rehearse.period_ms);
 
     pr_info("Baton: boot complete\n");

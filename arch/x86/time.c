@@ -5,6 +5,7 @@
  */
 #include <asm/io.h>
 #include <baton/arch.h>
+#include <baton/errno.h>
 #include <baton/printk.h>
 #include <baton/time.h>
 
@@ -15,7 +16,8 @@
 #define CALIBRATE_MS      20
 
 static uint64_t tsc_rate;
-static uint64_t tsc_boot;
+static uint64_t tsc_boot;            /* the TSC at system time stime_base */
+static uint64_t stime_base;          /* 0 at cold boot; continued by a live update */
 static struct time_scale scale;
 
 uint64_t tsc_hz(void)
@@ -28,9 +30,9 @@ const struct time_scale *tsc_scale(void)
     return &scale;
 }
 
-uint64_t tsc_at_boot(void)
+uint64_t tsc_to_stime(uint64_t tsc)
 {
-    return tsc_boot;
+    return stime_base + time_scale_apply(tsc - tsc_boot, &scale);
 }
 
 static uint64_t measure_tsc_hz(void)
@@ -68,7 +70,31 @@ void time_init(void)
 
 uint64_t now_ns(void)
 {
-    return time_scale_apply(rdtsc() - tsc_boot, &scale);
+    return tsc_to_stime(rdtsc());
+}
+
+/* TSC frequencies this build believes: 1 MHz to 100 GHz. */
+#define TSC_HZ_MIN 1000000ULL
+#define TSC_HZ_MAX 100000000000ULL
+
+int time_init_continue(uint64_t hz, uint64_t tsc, uint64_t stime_ns)
+{
+    uint64_t now = rdtsc();
+
+    if (hz < TSC_HZ_MIN || hz > TSC_HZ_MAX || now < tsc) {
+        pr_err("time: LU_TIME says TSC %llu Hz, %llu at the save, and it reads %llu now: expected 1 MHz to 100 GHz and a TSC that went on counting\n",
+               (unsigned long long)hz, (unsigned long long)tsc, (unsigned long long)now);
+        return -BATON_EINVAL;
+    }
+    /* no recalibration: the same TSC, the same scale, the same clock */
+    tsc_rate = hz;
+    tsc_boot = tsc;
+    stime_base = stime_ns;
+    time_scale_from_hz(&scale, tsc_rate);
+    pr_info("time: continued from the previous build: TSC %llu.%03llu MHz, system time %llu ms\n",
+            (unsigned long long)(tsc_rate / 1000000), (unsigned long long)(tsc_rate / 1000 % 1000),
+            (unsigned long long)(now_ns() / 1000000));
+    return 0;
 }
 
 void udelay(uint64_t us)

@@ -12,10 +12,16 @@
  *   5. restore every domain from it, free the stream and unpause.
  * Each rehearsal logs one line, "LU: rehearsal N of M", with what each
  * phase cost in TSC ticks (instructions under QEMU's -icount).
+ *
+ * Domain 0 can also ask for one now (control_op lu_rehearse, through
+ * lu_rehearse_now): the same path, armed from the hypercall instead of the
+ * timer, run once the caller has left it. Its line reads "LU: rehearsal on
+ * request N: ..." and is the result; a failure panics as above.
  */
 #include <baton/arch.h>
 #include <baton/config.h>
 #include <baton/domain.h>
+#include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/lu.h>
 #include <baton/printk.h>
@@ -30,6 +36,10 @@ static const char *const phase_names[NR_PHASES] = {
 
 static struct rehearsal {
     unsigned int count, period_ms, done;
+    unsigned int requests;              /* on request (lu_rehearse_now) so far */
+    bool armed;                         /* domains paused, rehearse() to run */
+    bool on_request;                    /* ...for lu_rehearse_now */
+    bool reader_ready;
     uint64_t requested;                 /* cycles when the pause was asked */
     uint64_t cost[NR_PHASES];
     unsigned int domains;
@@ -80,10 +90,16 @@ static void charge(enum phase p, uint64_t *mark)
 
 static void report(void)
 {
-    char line[256];
-    int n = snprintf(line, sizeof(line), "LU: rehearsal %u of %u: %u domain(s), stream %llu octets in %llu page(s); ticks:",
-                     r.done, r.count, r.domains, (unsigned long long)r.stream_bytes,
-                     (unsigned long long)r.stream_pages);
+    char line[256], which[40];
+    int n;
+
+    if (r.on_request)
+        snprintf(which, sizeof(which), "on request %u", r.requests);
+    else
+        snprintf(which, sizeof(which), "%u of %u", r.done, r.count);
+    n = snprintf(line, sizeof(line), "LU: rehearsal %s: %u domain(s), stream %llu octets in %llu page(s); ticks:",
+                 which, r.domains, (unsigned long long)r.stream_bytes,
+                 (unsigned long long)r.stream_pages);
     uint64_t total = 0;
 
     for (unsigned int p = 0; p < NR_PHASES && n > 0 && (size_t)n < sizeof(line); p++) {
@@ -97,13 +113,19 @@ static void report(void)
 static void rehearse(void)
 {
     struct lu_breadcrumb bc;
-    uint64_t mark = arch_cycles();
+    struct lu_rec_downtime dt;
+    uint64_t mark = arch_cycles(), dt_at;
     int rc;
 
     r.cost[PAUSE] = mark - r.requested;
-    r.done++;
+    r.armed = false;
+    if (r.on_request)
+        r.requests++;
+    else
+        r.done++;
     BUG_ON(!is_idle_vcpu(current));
-    rc = lu_save(&r.writer, &bc);
+    dt = (struct lu_rec_downtime){ .pause_tsc = r.requested, .save_tsc = mark };
+    rc = lu_save(&r.writer, &dt, &dt_at, &bc);
     charge(SAVE, &mark);
     if (rc) {
         unpause_all();
@@ -133,14 +155,36 @@ static void rehearse(void)
     report();
 }
 
+/* Pause every domain and have rehearse() run on the idle vCPU. */
+static void arm(bool on_request)
+{
+    if (!r.reader_ready) {
+        lu_reader_init(&r.reader);
+        r.reader_ready = true;
+    }
+    r.armed = true;
+    r.on_request = on_request;
+    r.requested = arch_cycles();
+    r.domains = pause_all();
+    sched_run_on_idle(rehearse);
+}
+
 static void rehearsal_due(struct hv_timer *t)
 {
     if (r.done == r.count)
         return;
-    r.requested = arch_cycles();
-    r.domains = pause_all();
-    sched_run_on_idle(rehearse);
+    /* one on request still to run: this one waits a period */
+    if (!r.armed)
+        arm(false);
     hv_timer_set(t, now_ns() + (uint64_t)r.period_ms * 1000000);
+}
+
+int lu_rehearse_now(void)
+{
+    if (r.armed)
+        return -BATON_EBUSY;
+    arm(true);
+    return 0;
 }
 
 void lu_rehearse_init(unsigned int count, unsigned int period_ms)
@@ -150,6 +194,7 @@ void lu_rehearse_init(unsigned int count, unsigned int period_ms)
     r.count = count;
     r.period_ms = period_ms;
     r.timer.fn = rehearsal_due;
+    r.reader_ready = true;
     lu_reader_init(&r.reader);
     hv_timer_set(&r.timer, now_ns() + (uint64_t)period_ms * 1000000);
     pr_info("LU: %u rehearsal(s), one every %u ms\n", count, period_ms);

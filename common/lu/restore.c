@@ -47,26 +47,22 @@ static unsigned int order_for(size_t size)
 {
     unsigned int order = 0;
 
-    while ((PAGE_SIZE << order) < size)
+    while ((PAGE_SIZE << order) < size && order <= MAX_ORDER)
         order++;
     return order;
 }
 
+/* Early in a live update boot this comes from the bootmem (memory.c). */
 static void *scratch_alloc(void *priv, size_t size)
 {
-    pfn_t pfn;
-
     (void)priv;
-    if (order_for(size) > MAX_ORDER)
-        return NULL;
-    pfn = page_alloc(order_for(size));
-    return pfn == INVALID_PFN ? NULL : phys_to_virt(pfn << PAGE_SHIFT);
+    return memory_alloc_pages(order_for(size));
 }
 
 static void scratch_free(void *priv, void *p, size_t size)
 {
     (void)priv;
-    page_free(virt_to_phys(p) >> PAGE_SHIFT, order_for(size));
+    memory_free_pages(p, order_for(size));
 }
 
 static struct lu_range ram[BOOT_MEM_MAX];

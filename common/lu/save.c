@@ -105,7 +105,8 @@ static int save_domain(struct lu_writer *w, struct domain *d)
     return rc;
 }
 
-int lu_save(struct lu_writer *w, struct lu_breadcrumb *bc)
+int lu_save(struct lu_writer *w, const struct lu_rec_downtime *dt, uint64_t *dt_at,
+            struct lu_breadcrumb *bc)
 {
     struct domain *doms[CONFIG_MAX_DOMAINS];
     unsigned int n = domains_by_id(doms);
@@ -117,7 +118,9 @@ int lu_save(struct lu_writer *w, struct lu_breadcrumb *bc)
         return rc;
     rc = lu_write_version(w, BATON_VERSION_MAJOR, BATON_VERSION_MINOR, BATON_VERSION_EXTRA);
     if (!rc)
-        rc = lu_write_time(w, tsc_hz(), tsc, time_scale_apply(tsc - tsc_at_boot(), tsc_scale()));
+        rc = lu_write_time(w, tsc_hz(), tsc, tsc_to_stime(tsc));
+    if (!rc)
+        rc = lu_write_downtime(w, dt, dt_at);
     for (unsigned int i = 0; !rc && i < n; i++)
         rc = save_domain(w, doms[i]);
     if (!rc)

@@ -8,6 +8,7 @@
 #define BATON_LU_H
 
 #include <baton/config.h>
+#include <baton/errno.h>
 #include <baton/lu_stream.h>
 #include <baton/printk.h>
 
@@ -19,12 +20,14 @@ void lu_reader_init(struct lu_reader *r);
 
 /*
  * Write every domain (paused, switched out, each holding exactly one pause
- * of the caller's) into a new stream: LU_VERSION, LU_TIME, then per domain
- * in ascending domid LU_DOMAIN_INFO, LU_DOMAIN_MEMORY and
+ * of the caller's) into a new stream: LU_VERSION, LU_TIME, LU_DOWNTIME (*dt;
+ * *dt_at gets its body's offset, to patch exec_tsc in last), then per
+ * domain in ascending domid LU_DOMAIN_INFO, LU_DOMAIN_MEMORY and
  * LU_DOMAIN_CONTEXT, then END; *bc finds it. On failure nothing is left
  * allocated.
  */
-int lu_save(struct lu_writer *w, struct lu_breadcrumb *bc);
+int lu_save(struct lu_writer *w, const struct lu_rec_downtime *dt, uint64_t *dt_at,
+            struct lu_breadcrumb *bc);
 
 /*
  * Decode every domain of an opened stream into slots of the domain table
@@ -51,10 +54,60 @@ int lu_decode_domains(const struct lu_stream *s, bool guest_memory, struct lu_de
 int lu_restore(const struct lu_stream *s);
 void lu_restore_unpause(void);
 
+struct boot_info;
+struct liveupdate_opt;
+
 #ifdef CONFIG_LIVE_UPDATE
+/*
+ * A live update boot (common/lu/handover.c), in the order memory_init and
+ * start_baton call them: probe (is there a valid breadcrumb? the console
+ * says why not), the bootmem-only boot allocator, open (validate the
+ * stream; a refusal halts), reserve (every frame the stream names), then,
+ * once the hypervisor is up, restore (domains rebuilt and unpaused, the
+ * downtime logged). entry_tsc: the TSC at this build's first instruction.
+ */
+bool lu_handover_probe(const struct liveupdate_opt *opt, uint64_t entry_tsc);
+void lu_handover_boot_allocator(const struct boot_info *bi);
+void lu_handover_open(void);
+void lu_handover_reserve(void);
+void lu_handover_reserved(void);
+const struct lu_rec_time *lu_handover_time(void);
+void lu_handover_restore(void);
+/* This boot is a live update. */
+bool lu_handover_active(void);
+/* ... and the stream is not consumed yet: allocate only from the bootmem. */
+bool lu_handover_early(void);
+
 /* lu_rehearse=COUNT,PERIOD_MS: arm the rehearsals (boot). */
 void lu_rehearse_init(unsigned int count, unsigned int period_ms);
+/*
+ * One rehearsal now (control_op lu_rehearse): every domain paused, the
+ * rehearsal run on the idle vCPU once the caller has left the hypervisor;
+ * its "LU: rehearsal on request N" log line is the result. 0, or
+ * -BATON_EBUSY when one is already armed.
+ */
+int lu_rehearse_now(void);
 #else
+static inline bool lu_handover_probe(const struct liveupdate_opt *opt, uint64_t entry_tsc)
+{
+    (void)opt;
+    (void)entry_tsc;
+    return false;
+}
+static inline void lu_handover_boot_allocator(const struct boot_info *bi) { (void)bi; }
+static inline void lu_handover_open(void) {}
+static inline void lu_handover_reserve(void) {}
+static inline void lu_handover_reserved(void) {}
+static inline const struct lu_rec_time *lu_handover_time(void) { return NULL; }
+static inline void lu_handover_restore(void) {}
+static inline bool lu_handover_active(void) { return false; }
+static inline bool lu_handover_early(void) { return false; }
+
+static inline int lu_rehearse_now(void)
+{
+    return -BATON_ENOSYS;
+}
+
 static inline void lu_rehearse_init(unsigned int count, unsigned int period_ms)
 {
     (void)period_ms;

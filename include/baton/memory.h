@@ -23,7 +23,14 @@ extern struct mem_range memory_map[BOOT_MEM_MAX];
 extern unsigned int memory_map_entries;
 uint64_t memory_ram_bytes(void);
 
-void memory_init(const struct boot_info *bi, const struct boot_options *opts);
+/* entry_tsc: the TSC at this build's first instruction (live update downtime). */
+void memory_init(const struct boot_info *bi, const struct boot_options *opts, uint64_t entry_tsc);
+
+/* 2^order pages, early (the boot allocator) or late (the page allocator),
+ * through the direct map; NULL when there are none. Freeing early pages is
+ * a no-op: they are the boot allocator's, or the live update bootmem's. */
+void *memory_alloc_pages(unsigned int order);
+void memory_free_pages(void *p, unsigned int order);
 
 /* A zeroed page for page tables: boot allocator early, page allocator later. */
 paddr_t alloc_pt_page(void);

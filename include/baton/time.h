@@ -20,7 +20,11 @@ uint64_t time_scale_apply(uint64_t delta, const struct time_scale *ts);
 void time_init(void);
 uint64_t tsc_hz(void);
 const struct time_scale *tsc_scale(void);
-uint64_t tsc_at_boot(void);
+/* System time at a TSC reading. */
+uint64_t tsc_to_stime(uint64_t tsc);
+/* A live update boot: no calibration, the previous build's clock goes on
+ * (LU_TIME). 0, or -BATON_EINVAL when the values are not believable. */
+int time_init_continue(uint64_t hz, uint64_t tsc, uint64_t stime_ns);
 /* System time in ns. */
 uint64_t now_ns(void);
 /* Busy-wait (interrupts may be off). */
