@@ -1,10 +1,11 @@
 /*
- * The domain table; the ends of a domain's life (shutdown, crash); dropping
- * a domain's hypervisor state for a restore; and the domain's own context
- * entry (DOMCTX_TYPE_DOMAIN).
+ * The domain table; the ends of a domain's life (shutdown, crash, destroy);
+ * dropping a domain's hypervisor state for a restore; and the domain's own
+ * context entry (DOMCTX_TYPE_DOMAIN).
  */
 #include <baton/arch.h>
 #include <baton/domain.h>
+#include <baton/domain_build.h>
 #include <baton/domctx.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
@@ -124,6 +125,49 @@ void domain_shutdown(struct domain *d, unsigned int reason)
     domain_stop(d);
     pr_info("d%u '%s' shut down (%s)\n", d->domid, d->name,
             reason < NR_SHUTDOWN_REASONS ? shutdown_names[reason] : "?");
+}
+
+/* Grant entries of d that another domain still has mapped. */
+static unsigned int grants_mapped_by_others(const struct domain *d)
+{
+    unsigned int n = 0;
+
+    for (unsigned int ref = 0; ref < NR_GRANT_REFS; ref++)
+        if (d->grants[ref].in_use && d->grants[ref].map_count)
+            n++;
+    return n;
+}
+
+int domain_destroy(struct domain *d)
+{
+    unsigned int mapped;
+
+    if (d->state == DOMAIN_FREE || d->state == DOMAIN_RESTORING)
+        return -BATON_ENOENT;
+    if (d->privileged || d == current->domain) {
+        pr_err("d%u '%s': not destroyed: %s\n", d->domid, d->name,
+               d->privileged ? "the privileged domain" : "the caller itself");
+        return -BATON_EINVAL;
+    }
+    /* its pages must not go back to the allocator while another domain
+     * maps one: refuse, and change nothing (the grantee may unmap first) */
+    mapped = grants_mapped_by_others(d);
+    if (mapped) {
+        pr_err("d%u '%s': not destroyed: %u of its grants still mapped by other domains\n",
+               d->domid, d->name, mapped);
+        return -BATON_EBUSY;
+    }
+    if (d->state == DOMAIN_ALIVE)
+        domain_stop(d);     /* a dead domain was stopped when it died */
+    pr_info("d%u '%s' destroyed: %llu MiB in %u extent(s) freed\n", d->domid, d->name,
+            (unsigned long long)(d->mem_size >> 20), d->nr_extents);
+    sched_forget_domain(d);
+    for (unsigned int i = 0; i < MAX_VIRT_CPUS; i++)
+        arch_vcpu_destroy(&d->vcpus[i]);
+    arch_domain_pt_free(d);
+    domain_free_memory(d);
+    memset(d, 0, sizeof(*d));   /* DOMAIN_FREE: the slot and the id are free again */
+    return 0;
 }
 
 /* ---------------------------------------------------------------- context */

@@ -90,7 +90,7 @@ int domain_config_parse(const char *line, struct domain_config *cfg)
 
 /* ---------------------------------------------------------------- memory */
 
-static void free_memory(struct domain *d)
+void domain_free_memory(struct domain *d)
 {
     for (unsigned int i = 0; i < d->nr_extents; i++) {
         struct mem_extent *e = &d->extents[i];
@@ -126,7 +126,7 @@ static int alloc_memory(struct domain *d)
         if (order < 0 || d->nr_extents == DOMAIN_EXTENTS_MAX) {
             pr_err("d%u: out of memory or too fragmented (%llu of %llu pages, %u extents)\n",
                    d->domid, (unsigned long long)gpfn, (unsigned long long)pages, d->nr_extents);
-            free_memory(d);
+            domain_free_memory(d);
             return -BATON_ENOMEM;
         }
         mfn = page_alloc((unsigned int)order);
@@ -193,37 +193,45 @@ static int start_vcpu0(struct domain *d, uint64_t entry)
     return arch_vcpu_start(&d->vcpus[0]);
 }
 
-int domain_build(uint16_t domid, const struct boot_module *mod)
+/* Fill in what the configuration and the builder decide about d. */
+static void domain_identity(struct domain *d, const struct domain_config *cfg, bool privileged)
+{
+    memcpy(d->name, cfg->name, sizeof(d->name));
+    if (!d->name[0])
+        snprintf(d->name, sizeof(d->name), "d%u", d->domid);
+    d->privileged = privileged;
+    if (privileged) {
+        d->ioport_first = DOM0_IOPORT_FIRST;
+        d->ioport_count = DOM0_IOPORT_COUNT;
+    }
+    d->mem_size = cfg->mem;
+    d->nr_vcpus = cfg->vcpus;
+    make_handle(d);
+}
+
+int domain_build(const struct domain_build_args *a)
 {
     struct domain_config cfg;
-    const uint8_t *img = phys_to_virt(mod->start);
-    size_t size = mod->end - mod->start;
     struct domain *d;
     uint64_t entry;
     int rc;
 
-    rc = domain_config_parse(mod->cmdline, &cfg);
+    rc = domain_config_parse(a->config, &cfg);
     if (rc)
         return rc;
-    rc = elf_check(img, size, cfg.mem, &entry);
+    rc = elf_check(a->image, a->size, cfg.mem, &entry);
     if (rc)
         return rc;
-    d = domain_claim_slot(domid);
+    if (domain_by_id_any(a->domid)) {
+        pr_err("d%u: the domain id is in use\n", a->domid);
+        return -BATON_EEXIST;
+    }
+    d = domain_claim_slot(a->domid);
     if (!d) {
-        pr_err("d%u: more than CONFIG_MAX_DOMAINS (%d) domains\n", domid, CONFIG_MAX_DOMAINS);
+        pr_err("d%u: more than CONFIG_MAX_DOMAINS (%d) domains\n", a->domid, CONFIG_MAX_DOMAINS);
         return -BATON_ENOSPC;
     }
-    memcpy(d->name, cfg.name, sizeof(d->name));
-    if (!d->name[0])
-        snprintf(d->name, sizeof(d->name), "d%u", domid);
-    d->privileged = domid == 0;
-    if (d->privileged) {
-        d->ioport_first = DOM0_IOPORT_FIRST;
-        d->ioport_count = DOM0_IOPORT_COUNT;
-    }
-    d->mem_size = cfg.mem;
-    d->nr_vcpus = cfg.vcpus;
-    make_handle(d);
+    domain_identity(d, &cfg, a->privileged);
 
     rc = alloc_memory(d);
     if (rc)
@@ -236,7 +244,7 @@ int domain_build(uint16_t domid, const struct boot_module *mod)
         goto out_pt;
     BUG_ON(!domain_map_abi_pages(d));   /* the extents cover [0, mem_size) */
     setup_abi_pages(d, &cfg);
-    rc = elf_load(d, img, size);
+    rc = elf_load(d, a->image, a->size);
     if (rc)
         goto out_pt;
     rc = start_vcpu0(d, entry);
@@ -247,8 +255,8 @@ int domain_build(uint16_t domid, const struct boot_module *mod)
     /* a domain started paused waits for an unpause, as from a toolstack */
     d->pause_count = cfg.paused ? 1 : 0;
     sched_add_vcpu(&d->vcpus[0]);
-    pr_info("d%u '%s': %llu MiB in %u extent(s), %u vCPU(s), entry 0x%llx%s%s\n", domid, d->name,
-            (unsigned long long)(d->mem_size >> 20), d->nr_extents, d->nr_vcpus,
+    pr_info("d%u '%s': %llu MiB in %u extent(s), %u vCPU(s), entry 0x%llx%s%s\n", d->domid,
+            d->name, (unsigned long long)(d->mem_size >> 20), d->nr_extents, d->nr_vcpus,
             (unsigned long long)entry, d->privileged ? ", privileged" : "",
             cfg.paused ? ", paused" : "");
     return 0;
@@ -256,9 +264,9 @@ int domain_build(uint16_t domid, const struct boot_module *mod)
 out_pt:
     arch_domain_pt_free(d);
 out_memory:
-    free_memory(d);
+    domain_free_memory(d);
 out_slot:
-    d->state = DOMAIN_FREE;
+    memset(d, 0, sizeof(*d));           /* DOMAIN_FREE, and nothing left behind */
     return rc;
 }
 
@@ -267,7 +275,15 @@ void build_boot_domains(const struct boot_info *bi)
     /* domain ids follow module order, failed ones included, so that a
      * domain's id does not depend on whether an earlier one started */
     for (unsigned int i = 0; i < bi->nr_mods; i++) {
-        int rc = domain_build((uint16_t)i, &bi->mods[i]);
+        const struct boot_module *mod = &bi->mods[i];
+        const struct domain_build_args a = {
+            .domid = (uint16_t)i,
+            .privileged = i == 0,
+            .image = phys_to_virt(mod->start),
+            .size = mod->end - mod->start,
+            .config = mod->cmdline,
+        };
+        int rc = domain_build(&a);
         if (rc)
             pr_err("domain: module %u ('%s') not started (%d)\n", i, bi->mods[i].cmdline, rc);
     }

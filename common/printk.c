@@ -1,18 +1,18 @@
 /*
  * printk: levelled console messages. Each line of hypervisor output starts
  * with "(HV) " so that guest output ("(dN) ") is easy to tell apart. Output
- * also goes to a log ring that later tools can read (dmesg).
+ * also goes to a log ring that domain 0 reads (control_op console_read,
+ * dmesg): positions count every octet logged since boot, the ring keeps
+ * the last LOG_RING_SIZE of them.
  */
 #include <baton/arch.h>
 #include <baton/console.h>
 #include <baton/lib.h>
 #include <baton/printk.h>
 
-#define LOG_RING_SIZE 16384
-
 static int console_level = LOG_INFO;
 static char log_ring[LOG_RING_SIZE];
-static size_t log_ring_pos;
+static uint64_t log_ring_pos;           /* octets logged since boot */
 static bool at_line_start = true;
 
 void printk_set_level(int level)
@@ -25,6 +25,27 @@ void console_write(const char *s, size_t n)
     for (size_t i = 0; i < n; i++)
         log_ring[log_ring_pos++ % LOG_RING_SIZE] = s[i];
     serial_write(s, n);
+}
+
+uint64_t log_ring_end(void)
+{
+    return log_ring_pos;
+}
+
+uint64_t log_ring_start(void)
+{
+    return log_ring_pos > LOG_RING_SIZE ? log_ring_pos - LOG_RING_SIZE : 0;
+}
+
+size_t log_ring_span(uint64_t pos, size_t max, const char **at)
+{
+    size_t off = pos % LOG_RING_SIZE, n;
+
+    if (pos < log_ring_start() || pos >= log_ring_pos)
+        return 0;
+    n = MIN(max, MIN(LOG_RING_SIZE - off, log_ring_pos - pos));
+    *at = &log_ring[off];
+    return n;
 }
 
 /* Emit text, putting the prefix in front of every new line. */

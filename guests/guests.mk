@@ -20,6 +20,7 @@ guest-lib-srcs := guests/lib/entry.asm guests/lib/start.c guests/lib/string.c \
 
 guest-names := heartbeat memcheck pingpong dom0 badmem badpriv badcall flood
 guest-names += sleeper
+guest-names += ctlprobe
 guest-heartbeat-srcs := guests/heartbeat/heartbeat.c
 guest-memcheck-srcs  := guests/memcheck/memcheck.c guests/memcheck/pattern.c
 guest-pingpong-srcs  := guests/pingpong/pingpong.c guests/pingpong/ppring.c
@@ -29,6 +30,11 @@ guest-badpriv-srcs   := guests/badpriv/badpriv.c
 guest-badcall-srcs   := guests/badcall/badcall.c guests/badcall/preserve.asm
 guest-flood-srcs     := guests/flood/flood.c
 guest-sleeper-srcs   := guests/sleeper/sleeper.c
+guest-ctlprobe-srcs  := guests/ctlprobe/ctlprobe.c guests/ctlprobe/payload.asm
+
+# ctlprobe builds a domain from the heartbeat image it embeds (.incbin)
+$(GUEST_OBJ)/guests/ctlprobe/payload.o: $(O)/guests/heartbeat.elf
+$(GUEST_OBJ)/guests/ctlprobe/payload.o: GUEST_NASMFLAGS += -I$(O)/guests/
 
 # $(call guest-objs,SRCS): object paths of .c and .asm sources
 guest-objs = $(addprefix $(GUEST_OBJ)/,$(addsuffix .o,$(basename $(1))))

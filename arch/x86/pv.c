@@ -7,6 +7,7 @@
 #include <asm/io.h>
 #include <asm/page.h>
 #include <asm/regs.h>
+#include <baton/control.h>
 #include <baton/domain.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
@@ -228,7 +229,7 @@ void pv_hypercall(struct cpu_user_regs *regs)
             return;         /* every register now holds the interrupted context */
         break;
     case HYPERCALL_control_op:
-        rc = d->privileged ? -BATON_ENOSYS : -BATON_EPERM;
+        rc = do_control_op(d, (uint32_t)regs->rdi, regs->rsi);
         break;
     default:
         rc = -BATON_ENOSYS;

@@ -104,6 +104,14 @@ struct domain *domain_slot(unsigned int i);      /* i < CONFIG_MAX_DOMAINS, any 
 struct domain *domain_claim_slot(uint16_t domid);
 void domain_crash(struct domain *d, const char *why);
 void domain_shutdown(struct domain *d, unsigned int reason);
+/*
+ * Tear d down for good, alive or dead: its vCPUs, page tables, event
+ * channels and grants released, its memory back to the page allocator and
+ * its slot free for a new domain. Refused, with nothing changed, for the
+ * privileged domain or the caller's own (-EINVAL), and while another domain
+ * still maps a page d granted (-EBUSY: those pages must not be reused).
+ */
+int domain_destroy(struct domain *d);
 /* Guest time (ns since the domain started), as its shared info says. */
 uint64_t domain_guest_time(const struct domain *d);
 /* The ABI pages (start info, shared info, console ring) through the direct

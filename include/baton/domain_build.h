@@ -32,8 +32,22 @@ int elf_check(const uint8_t *img, size_t size, uint64_t mem_size, uint64_t *entr
 /* Load a checked image into d's (zeroed) memory. */
 int elf_load(struct domain *d, const uint8_t *img, size_t size);
 
-/* Build domain `domid` from a boot module; 0 or -BATON_E* (nothing left behind). */
-int domain_build(uint16_t domid, const struct boot_module *mod);
+/* What a domain is built from: the boot path (a module) and control_op's
+ * domain_create (an image copied from domain 0) fill this in alike. */
+struct domain_build_args {
+    uint16_t domid;             /* not held by any domain */
+    bool privileged;            /* domain 0: control_op and COM2's ports */
+    const uint8_t *image;       /* the ELF64 kernel, in hypervisor memory */
+    size_t size;
+    const char *config;         /* NUL-terminated "name=... mem=..." line */
+};
+
+/* Build and start (or leave paused) one domain; 0 or -BATON_E*, reported,
+ * and then nothing is left behind: the slot is free again. */
+int domain_build(const struct domain_build_args *a);
+
+/* Give d's memory (its extents) back to the page allocator. */
+void domain_free_memory(struct domain *d);
 
 /* Build one domain per boot module (the first is domain 0, privileged). */
 void build_boot_domains(const struct boot_info *bi);

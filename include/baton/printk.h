@@ -13,6 +13,19 @@ enum log_level {
 };
 
 void printk(int level, const char *fmt, ...) __printf(2, 3);
+
+/*
+ * The log ring (common/printk.c): everything printed, positions counted in
+ * octets since boot. It holds [log_ring_start(), log_ring_end()); older
+ * octets are overwritten. log_ring_span gives the octets held from pos on
+ * that are contiguous in the ring (at most max; 0 when pos is not held)
+ * and points *at at them. The hypervisor is not preemptible: nothing is
+ * logged between these calls unless the caller prints.
+ */
+#define LOG_RING_SIZE 16384
+uint64_t log_ring_start(void);
+uint64_t log_ring_end(void);
+size_t log_ring_span(uint64_t pos, size_t max, const char **at);
 void printk_set_level(int level);
 __noreturn void panic(const char *fmt, ...) __printf(1, 2);
 

@@ -25,7 +25,12 @@
 #define CONTROL_domain_create   6   /* struct control_domain_create */
 #define CONTROL_console_read    7   /* struct control_console_read (dmesg) */
 #define CONTROL_memory_map      8   /* struct control_memory_map */
-#define CONTROL_lu_rehearse     9   /* struct control_op_header only */
+#define CONTROL_lu_rehearse     9   /* struct control_op_header only: arms one
+                                     * in-place rehearsal, run after the call
+                                     * returns (it pauses the caller too); the
+                                     * result is the "LU: rehearsal on request N"
+                                     * log line. -EBUSY: one is already armed;
+                                     * -ENOSYS: no live update in this build */
 #define NR_CONTROL_OPS          10
 
 /* control_domain_info.state */
@@ -52,7 +57,8 @@ struct control_domain_info {
     uint32_t pad;               /* 0x4c */
 };
 
-/* CONTROL_domain_list: up to max entries into buf, ascending domid. */
+/* CONTROL_domain_list: every domain into buf, ascending domid. With more
+ * domains than max: -E2BIG, nothing written, nr = how many there are. */
 struct control_domain_list {
     struct control_op_header hdr;
     uint32_t max;               /* in: room in buf, in entries */
@@ -61,8 +67,11 @@ struct control_domain_list {
 };
 
 /* CONTROL_domain_info / _pause / _unpause / _destroy. -ENOENT: no such
- * domain; -EINVAL: domid 0 for pause/destroy (the caller itself), or an
- * unpause of a domain nobody paused. */
+ * domain; -EINVAL: nonzero pad, domid 0 for pause/destroy (the caller
+ * itself), or an unpause of a domain nobody paused; -EBUSY: a pause past
+ * CONTROL_PAUSE_MAX, or a destroy while another domain still maps a page
+ * the domain granted (nothing is changed then). Pauses nest. */
+#define CONTROL_PAUSE_MAX       255u
 struct control_domain_op {
     struct control_op_header hdr;
     uint16_t domid;             /* in */
@@ -74,7 +83,11 @@ struct control_domain_op {
  * CONTROL_domain_create: a new domain from an ELF image in the caller's
  * memory and a configuration line (the boot-module syntax:
  * "name=... mem=... vcpus=... paused=... cmdline=\"...\""). The lowest free
- * domid is given. Errors as the builder reports them.
+ * domid is given; the new domain is never privileged. -EINVAL: nonzero pad,
+ * image_size 0, a NUL inside the config line, or what the builder refuses
+ * (reported on the hypervisor console); -E2BIG: image_size or config_len
+ * above its maximum (checked before anything is copied); -ENOSPC: no free
+ * domain slot; -ENOMEM; -EFAULT.
  */
 struct control_domain_create {
     struct control_op_header hdr;
@@ -92,6 +105,8 @@ struct control_domain_create {
  * CONTROL_console_read: the hypervisor's log ring. offset is a position in
  * the log since boot; what the ring no longer holds is skipped (lost says
  * how much). Returns the octets copied in len and where to read next.
+ * -EINVAL: offset past what was ever logged. Reading from next each time
+ * gets every line once.
  */
 struct control_console_read {
     struct control_op_header hdr;
@@ -116,7 +131,8 @@ struct control_e820 {
 struct control_memory_map {
     struct control_op_header hdr;
     uint32_t max;               /* in: room in buf, in entries */
-    uint32_t nr;                /* out: entries written (-E2BIG if more) */
+    uint32_t nr;                /* out: entries written; on -E2BIG (more than
+                                 * max), how many there are: nothing written */
     uint64_t buf;               /* in: struct control_e820[max] */
 };
 

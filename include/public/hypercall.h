@@ -82,8 +82,9 @@ struct vcpu_runstate_info {
 
 /*
  * control_op(cmd, arg): arg points at this header, followed by the command's
- * payload; header.cmd must equal cmd. No command is defined yet: domain 0
- * gets -ENOSYS, every other domain -EPERM (checked first, before arg is read).
+ * payload (public/control.h); header.cmd must equal cmd and version
+ * CONTROL_OP_VERSION (else -EINVAL). Every domain but domain 0 gets -EPERM
+ * (checked first, before arg is read); an unknown cmd is -ENOSYS.
  */
 #define CONTROL_OP_VERSION          1
 
