@@ -4,3 +4,5 @@ hv-y += common/lib.o common/printk.o common/cmdline.o common/memmap.o common/boo
 	common/timer.o common/control.o
 # the live update bootmem, reserved by memory_init at cold boot
 hv-$(CONFIG_LIVE_UPDATE) += common/lu/bootmem.o
+# kexec_op and kexec images (staging, the indirection list)
+hv-y += common/kexec.o common/kimage.o

@@ -15,8 +15,10 @@
  * nasm reads 0xffffffff80000000 and -2147483648 as the same 64-bit number.
  */
 #include <asm/io.h>
+#include <asm/kexec.h>
 #include <asm/page.h>
 #include <asm/regs.h>
+#include <baton/kimage.h>
 #include <baton/layout.h>
 #include <public/lu.h>
 
@@ -90,4 +92,14 @@ void asm_offsets(void)
     OFFSET(LU_BREADCRUMB_magic, lu_breadcrumb, magic);
     OFFSET(LU_BREADCRUMB_mfn_array_pa, lu_breadcrumb, mfn_array_pa);
     OFFSET(LU_BREADCRUMB_shifted_nr_pages, lu_breadcrumb, shifted_nr_pages);
+
+    /* include/baton/kimage.h: the indirection list kexec_reloc follows */
+    DEFINE(PAGE_SIZE, PAGE_SIZE);
+    DEFINE(IND_DESTINATION, IND_DESTINATION);
+    DEFINE(IND_INDIRECTION, IND_INDIRECTION);
+    DEFINE(IND_DONE, IND_DONE);
+    DEFINE(IND_SOURCE, IND_SOURCE);
+    DEFINE(IND_ZERO, IND_ZERO);
+    DEFINE(IND_WRITE64, IND_WRITE64);
+    DEFINE(KEXEC_RELOC_MAX, KEXEC_RELOC_MAX);
 }

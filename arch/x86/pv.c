@@ -10,6 +10,7 @@
 #include <baton/control.h>
 #include <baton/domain.h>
 #include <baton/errno.h>
+#include <baton/kexec.h>
 #include <baton/lib.h>
 #include <baton/memory.h>
 #include <baton/page_alloc.h>
@@ -230,6 +231,9 @@ void pv_hypercall(struct cpu_user_regs *regs)
         break;
     case HYPERCALL_control_op:
         rc = do_control_op(d, (uint32_t)regs->rdi, regs->rsi);
+        break;
+    case HYPERCALL_kexec_op:
+        rc = do_kexec_op(d, (uint32_t)regs->rdi, regs->rsi);
         break;
     default:
         rc = -BATON_ENOSYS;

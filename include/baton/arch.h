@@ -5,7 +5,7 @@
  *
  * Sections: time and the tick, idle, PV domains (page tables, the grant
  * window), vCPUs (stacks, registers, context switch). Memory bring-up hooks
- * are in their own section below.
+ * and kexec are in their own sections below.
  */
 #ifndef BATON_ARCH_H
 #define BATON_ARCH_H
@@ -19,6 +19,7 @@ struct domain;
 struct vcpu;
 struct cpu_user_regs;
 struct domctx_vcpu;
+struct kimage;
 
 /* ---------------------------------------------------------------- time and the tick */
 
@@ -88,5 +89,22 @@ void arch_image_region(struct phys_region *image);
  * when out of memory.
  */
 void arch_build_page_tables(void);
+
+/* ---------------------------------------------------------------- kexec */
+
+/*
+ * At load, once kimage_load has staged the image (common/kexec.c): copy
+ * kexec_reloc into a control page and build the identity page tables
+ * (every segment, the low 1 MiB, all RAM), in heap pages outside every
+ * destination, freed with the image. Exec then allocates nothing. 0 or
+ * -BATON_ENOMEM.
+ */
+int arch_kexec_prepare(struct kimage *image);
+/*
+ * Interrupts off, the timer stopped, and kexec_reloc: copy the staged
+ * pages, do the 64-bit writes last, enter image->entry as the exec
+ * contract of public/kexec.h says. Never returns.
+ */
+__noreturn void arch_kexec_exec(const struct kimage *image);
 
 #endif

@@ -35,6 +35,38 @@
 /* ELF machine of the image, as kexec-tools passes it. */
 #define KEXEC_ARCH_X86_64 62
 
+/* Most segments one load may carry (as Xen). */
+#define KEXEC_SEGMENT_MAX 16
+
+/*
+ * ---------------------------------------------------------------- the exec contract
+ *
+ * KEXEC_CMD_kexec copies every segment to its destination and then, for a
+ * live update, stores the breadcrumb (public/lu.h) as its very last write.
+ * It then enters entry_maddr in the state Xen gives a 64-bit kexec image
+ * (docs/boot-protocol.md, "kexec: load, exec, the entry contract"):
+ *
+ *  - 64-bit long mode, CPL 0, one CPU (the one that ran the hypercall);
+ *  - paging on with identity page tables (virtual == physical) covering at
+ *    least every segment (null-buffer ones included), the low 1 MiB and
+ *    all RAM of the memory map, in 2 MiB pages, writable and executable;
+ *    the tables lie in RAM outside every segment;
+ *  - CR0: PE, PG on; WP, AM, TS, EM off. CR4: PAE only (no PGE, SMEP,
+ *    SMAP). EFER: LME and LMA on, NXE as the CPU allowed it;
+ *  - a GDT of three entries (null, 0x08 64-bit code, 0x10 flat data) in
+ *    the control page; CS = 0x08, DS = ES = FS = GS = SS = 0x10; the IDT
+ *    has limit 0 (an exception resets the machine): load your own GDT
+ *    before you rely on it, and never return into the old hypervisor;
+ *  - interrupts off (RFLAGS = 0x2: IF, DF and AC clear), the local APIC
+ *    timer stopped, the legacy PICs masked;
+ *  - a usable stack: RSP points into the control page, a heap page
+ *    outside every segment, identity mapped, with at least 2 KiB free
+ *    below it; [RSP] holds a return address that stops the CPU (the entry
+ *    is called, as in Xen, and must not return);
+ *  - every general-purpose register other than RSP is zero: a purgatory
+ *    finds its data in its own segment (kexec-tools' and hvctl's do).
+ */
+
 struct kexec_exec {
     int32_t type;   /* KEXEC_TYPE_* */
 };
