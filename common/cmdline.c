@@ -192,51 +192,98 @@ int parse_lu_rehearse(const char *s, size_t len, struct lu_rehearse_opt *out)
     return 0;
 }
 
+static void opt_console(const char *val, size_t vlen, struct boot_options *opts)
+{
+    if (vlen == 4 && !memcmp(val, "com1", 4)) {
+        opts->console_com1 = true;
+    } else {
+        pr_warn("cmdline: console=%.*s not supported (com1 is), ignored\n", (int)vlen, val);
+        opts->invalid++;
+    }
+}
+
+static void opt_loglvl(const char *val, size_t vlen, struct boot_options *opts)
+{
+    int lvl = parse_loglvl(val, vlen);
+
+    if (lvl < 0) {
+        pr_warn("cmdline: loglvl=%.*s: want 0-7 or err|warn|info|debug, ignored\n",
+                (int)vlen, val);
+        opts->invalid++;
+    } else {
+        opts->loglvl = lvl;
+    }
+}
+
+static void opt_liveupdate(const char *val, size_t vlen, struct boot_options *opts)
+{
+    if (parse_liveupdate(val, vlen, &opts->liveupdate))
+        opts->invalid++;
+}
+
+static void opt_lu_rehearse(const char *val, size_t vlen, struct boot_options *opts)
+{
+    if (parse_lu_rehearse(val, vlen, &opts->lu_rehearse))
+        opts->invalid++;
+}
+
+/* Every option the hypervisor knows: the one list, for parsing and for the first-word rule. */
+static const struct {
+    const char *name;
+    void (*parse)(const char *val, size_t vlen, struct boot_options *opts);
+} options[] = {
+    { "console", opt_console },
+    { "loglvl", opt_loglvl },
+    { "liveupdate", opt_liveupdate },
+    { "lu_rehearse", opt_lu_rehearse },
+};
+
+static int find_option(const struct cmdline_token *t)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(options); i++)
+        if (cmdline_key_is(t, options[i].name))
+            return (int)i;
+    return -1;
+}
+
 static void parse_one(const struct cmdline_token *t, struct boot_options *opts)
 {
-    size_t vlen = t->val ? t->val_len : 0;
-    const char *val = t->val ? t->val : "";
+    int i = find_option(t);
 
-    if (cmdline_key_is(t, "console")) {
-        if (vlen == 4 && !memcmp(val, "com1", 4)) {
-            opts->console_com1 = true;
-        } else {
-            pr_warn("cmdline: console=%.*s not supported (com1 is), ignored\n", (int)vlen, val);
-            opts->invalid++;
-        }
-    } else if (cmdline_key_is(t, "loglvl")) {
-        int lvl = parse_loglvl(val, vlen);
-        if (lvl < 0) {
-            pr_warn("cmdline: loglvl=%.*s: want 0-7 or err|warn|info|debug, ignored\n",
-                    (int)vlen, val);
-            opts->invalid++;
-        } else {
-            opts->loglvl = lvl;
-        }
-    } else if (cmdline_key_is(t, "liveupdate")) {
-        if (parse_liveupdate(val, vlen, &opts->liveupdate))
-            opts->invalid++;
-    } else if (cmdline_key_is(t, "lu_rehearse")) {
-        if (parse_lu_rehearse(val, vlen, &opts->lu_rehearse))
-            opts->invalid++;
-    } else {
+    if (i < 0) {
         pr_warn("cmdline: unknown option '%.*s' ignored\n", (int)t->key_len, t->key);
         opts->unknown++;
+        return;
     }
+    options[i].parse(t->val ? t->val : "", t->val ? t->val_len : 0, opts);
+}
+
+/*
+ * The first-word rule. Loaders put the image's path first, as typed: QEMU
+ * ("build/baton.elf"), GRUB ("/boot/baton.elf"), kexec-tools and hvctl
+ * ("baton.elf" just as well). The first word is that path, and skipped,
+ * when it is a bare word that is not a known option name, or when its part
+ * before any '=' holds a '/'. Anything else (key=value, a known option
+ * given bare) is an option. Only the first word gets this treatment, so a
+ * command line without a path must not start with an unknown bare word.
+ */
+static bool first_word_is_path(const struct cmdline_token *t)
+{
+    if (t->val)             /* key=value: an option, unless the key is a path with '=' in it */
+        return memchr(t->key, '/', t->key_len) != NULL;
+    return find_option(t) < 0;
 }
 
 void cmdline_parse(const char *cmdline, struct boot_options *opts)
 {
     struct cmdline_token t;
     const char *cursor = cmdline;
-    int rc;
-
     bool first = true;
+    int rc;
 
     *opts = (struct boot_options){ .console_com1 = true, .loglvl = LOG_INFO };
     while ((rc = cmdline_next(&cursor, &t)) != 0) {
-        /* QEMU and some loaders put the image's path first: not an option. */
-        bool is_path = first && !t.val && memchr(t.key, '/', t.key_len);
+        bool is_path = first && rc > 0 && first_word_is_path(&t);
 
         first = false;
         if (is_path)

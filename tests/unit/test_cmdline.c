@@ -1,5 +1,6 @@
 /* Unit tests for common/cmdline.c: tokenizer, numbers, sizes, liveupdate=, options. */
 #include <setjmp.h>
+#include <stdio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -512,7 +513,8 @@ static void test_parse_unknown(void **state)
     struct boot_options o;
     (void)state;
 
-    cmdline_parse("foo console=com1 bar=1 loglvl=err baz=\"a b\"", &o);
+    /* (a bare first word would be the image path: see test_parse_first_word_rule) */
+    cmdline_parse("baton.elf foo console=com1 bar=1 loglvl=err baz=\"a b\"", &o);
     assert_int_equal(o.unknown, 3);
     assert_int_equal(o.invalid, 0);
     assert_int_equal(o.loglvl, LOG_ERR);
@@ -556,17 +558,75 @@ static void test_parse_image_path(void **state)
     assert_true(harness_log_has("unknown option 'build/baton.elf'"));
     assert_false(harness_log_has("'/boot/baton.elf'"));
 
-    /* a first token without a '/' is an option */
-    harness_log_clear();
-    cmdline_parse("baton.elf", &o);
-    assert_int_equal(o.unknown, 1);
-    assert_true(harness_log_has("unknown option 'baton.elf'"));
-
     /* a first key=value token with a '/' in the value is an option */
     harness_log_clear();
     cmdline_parse("foo=/x/y", &o);
     assert_int_equal(o.unknown, 1);
     assert_true(harness_log_has("unknown option 'foo'"));
+}
+
+/*
+ * The first-word rule: kexec-tools and hvctl pass the image path as typed,
+ * so "baton.elf" without a '/' is the path too. A first bare word that is
+ * not a known option is the path; key=value and known options are options.
+ */
+static void test_parse_first_word_rule(void **state)
+{
+    static const char *const paths[] = {
+        "baton.elf", "baton", "build/b/baton.elf", "./baton.elf", "/boot/baton.elf",
+        "/boot/baton=1.elf",            /* a path with '=' in it: '/' before the '=' */
+        "baton-0.1.elf", "quiet",       /* any unknown bare first word */
+    };
+    struct boot_options o;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+        char line[128];
+
+        harness_log_clear();
+        snprintf(line, sizeof(line), "%s loglvl=debug liveupdate=64M@0x10000000", paths[i]);
+        cmdline_parse(line, &o);
+        assert_int_equal(o.unknown, 0);
+        assert_int_equal(o.invalid, 0);
+        assert_int_equal(o.loglvl, LOG_DEBUG);
+        assert_true(o.liveupdate.present);
+        assert_string_equal(harness_log(), "");
+    }
+
+    /* as kexec-tools builds it for a live update: path, the old line, liveupdate= appended */
+    cmdline_parse("baton.elf console=com1 loglvl=info liveupdate=16M@0x8000000", &o);
+    assert_int_equal(o.unknown + o.invalid, 0);
+    assert_true(o.liveupdate.has_addr && o.liveupdate.addr == 0x8000000);
+
+    /* a known option first, bare, is that option (reported as bad), not a path */
+    harness_log_clear();
+    cmdline_parse("loglvl console=com1", &o);
+    assert_int_equal(o.invalid, 1);
+    assert_int_equal(o.unknown, 0);
+    assert_true(harness_log_has("loglvl="));
+    harness_log_clear();
+    cmdline_parse("liveupdate", &o);
+    assert_int_equal(o.invalid, 1);
+    assert_false(o.liveupdate.present);
+
+    /* key=value first is an option, even unknown */
+    harness_log_clear();
+    cmdline_parse("baton=elf loglvl=err", &o);
+    assert_int_equal(o.unknown, 1);
+    assert_true(harness_log_has("unknown option 'baton'"));
+    assert_int_equal(o.loglvl, LOG_ERR);
+
+    /* only the first word: a second bare word is an unknown option */
+    harness_log_clear();
+    cmdline_parse("baton.elf baton.elf", &o);
+    assert_int_equal(o.unknown, 1);
+    assert_true(harness_log_has("unknown option 'baton.elf'"));
+
+    /* an unterminated quote in the first word is no path */
+    harness_log_clear();
+    cmdline_parse("x=\"baton.elf", &o);
+    assert_int_equal(o.invalid, 1);
+    assert_true(harness_log_has("unterminated quote"));
 }
 
 static void test_parse_unterminated(void **state)
@@ -615,6 +675,7 @@ int main(void)
         cmocka_unit_test_setup(test_parse_lu_rehearse, setup),
         cmocka_unit_test_setup(test_parse_unknown, setup),
         cmocka_unit_test_setup(test_parse_image_path, setup),
+        cmocka_unit_test_setup(test_parse_first_word_rule, setup),
         cmocka_unit_test_setup(test_parse_unterminated, setup),
     };
 
