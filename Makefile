@@ -88,6 +88,9 @@ menuconfig:
 $(AUTOCONF_H) $(AUTO_CONF): $(KCONFIG_CONFIG) Kconfig
 	@mkdir -p $(GEN) $(O)/include/config
 	@# kconfig-frontends writes include/config/ relative to its working directory
+	@# an option newer than .config takes its default (--silentoldconfig
+	@# would ask for it, and stop when stdin is not a terminal)
+	@KCONFIG_CONFIG=$(abspath $(KCONFIG_CONFIG)) kconfig-conf --olddefconfig $(CURDIR)/Kconfig >/dev/null
 	@cd $(O) && KCONFIG_CONFIG=$(abspath $(KCONFIG_CONFIG)) \
 		KCONFIG_AUTOHEADER=include/generated/autoconf.h \
 		KCONFIG_AUTOCONFIG=include/config/auto.conf \

@@ -37,10 +37,16 @@ struct domain *domain_by_id_any(uint16_t domid)
     return NULL;
 }
 
+/* The table fills from slot 0 up; from the top down in a LAYOUT_SHUFFLE build. */
+static unsigned int claim_order(unsigned int n)
+{
+    return LAYOUT_SHUFFLED ? CONFIG_MAX_DOMAINS - 1 - n : n;
+}
+
 struct domain *domain_claim_slot(uint16_t domid)
 {
     for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
-        struct domain *d = &domains[i];
+        struct domain *d = &domains[claim_order(i)];
 
         if (d->state == DOMAIN_FREE) {
             memset(d, 0, sizeof(*d));

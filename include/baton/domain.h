@@ -11,6 +11,7 @@
 #include <baton/grant_table.h>
 #include <baton/guest_access.h>
 #include <baton/guest_console.h>
+#include <baton/layout_shuffle.h>
 #include <baton/timer.h>
 #include <public/pv.h>
 
@@ -33,26 +34,38 @@ enum vcpu_state {
 
 /* x86: what a switched-out vCPU keeps (arch/x86/vcpu.c). */
 struct arch_vcpu {
-    uint64_t ksp;             /* saved hypervisor stack pointer while switched out */
-    void *kstack;             /* base of this vCPU's hypervisor stack; NULL: none */
-    pfn_t kstack_pfn;         /* its first frame */
-    /* the guest's registers until arch_vcpu_start puts them on the stack */
-    struct cpu_user_regs regs;
-    uint16_t ds, es, fs, gs;  /* guest data selectors, switched with the vCPU */
+    LAYOUT_GROUPS((
+        uint64_t ksp;             /* saved hypervisor stack pointer while switched out */
+        void *kstack;             /* base of this vCPU's hypervisor stack; NULL: none */
+        pfn_t kstack_pfn;         /* its first frame */
+    ), (
+        LAYOUT_PAD(shuffle_pad, 8)
+        /* the guest's registers until arch_vcpu_start puts them on the stack */
+        struct cpu_user_regs regs;
+        uint16_t ds, es, fs, gs;  /* guest data selectors, switched with the vCPU */
+    ))
 };
 
 struct domain;
 
+/* Field groups in this order; reversed and padded by LAYOUT_SHUFFLE. */
 struct vcpu {
-    unsigned int id;
-    struct domain *domain;
-    enum vcpu_state state;
-    uint64_t upcall_entry;          /* VCPUOP_register_upcall */
-    uint64_t timer_deadline;        /* hypervisor system time (ns); 0: none */
-    uint32_t virq_port[NR_VIRQS];   /* 0: not bound */
-    struct vcpu *runq_next;
-    bool on_runq;
-    struct arch_vcpu arch;
+    LAYOUT_PAD(shuffle_pad_head, 24)
+    LAYOUT_GROUPS((
+        unsigned int id;
+        struct domain *domain;
+        enum vcpu_state state;
+    ), (
+        uint64_t upcall_entry;          /* VCPUOP_register_upcall */
+        uint64_t timer_deadline;        /* hypervisor system time (ns); 0: none */
+        uint32_t virq_port[NR_VIRQS];   /* 0: not bound */
+    ), (
+        LAYOUT_PAD(shuffle_pad_runq, 8)
+        struct vcpu *runq_next;
+        bool on_runq;
+    ), (
+        struct arch_vcpu arch;
+    ))
 };
 
 enum domain_state {
@@ -63,36 +76,42 @@ enum domain_state {
     DOMAIN_RESTORING,         /* decoded from a stream, not yet committed */
 };
 
+/* Field groups in this order; reversed and padded by LAYOUT_SHUFFLE. */
 struct domain {
-    enum domain_state state;
-    uint16_t domid;
-    uint8_t handle[16];
-    char name[DOMAIN_NAME_LEN];
-    bool privileged;
-    unsigned int shutdown_reason;
-    unsigned int pause_count;
-
-    uint64_t mem_size;              /* bytes of pseudo-physical memory */
-    unsigned int nr_extents;
-    struct mem_extent extents[DOMAIN_EXTENTS_MAX];
-    paddr_t pt_root;                /* the domain's page tables */
-
-    /* the ABI pages, through the direct map */
-    struct start_info *start_info;
-    struct shared_info *shared_info;
-    struct console_ring *console_ring;
-    uint64_t time_base_ns;          /* hypervisor time at guest time 0 */
-    uint16_t ioport_first;          /* I/O ports the domain may use, */
-    uint16_t ioport_count;          /* [first, first + count); 0: none */
-
-    unsigned int nr_vcpus;
-    struct vcpu vcpus[MAX_VIRT_CPUS];
-
-    struct evtchn evtchn[NR_EVTCHN_PORTS];
-    uint32_t console_port;
-    struct grant_entry grants[NR_GRANT_REFS];
-    struct grant_mapping gnt_maps[GNT_WINDOW_SLOTS];
-    struct guest_console console;
+    LAYOUT_PAD(shuffle_pad_head, 40)
+    LAYOUT_GROUPS((
+        enum domain_state state;
+        uint16_t domid;
+        uint8_t handle[16];
+        char name[DOMAIN_NAME_LEN];
+        bool privileged;
+        unsigned int shutdown_reason;
+        unsigned int pause_count;
+    ), (
+        uint64_t mem_size;              /* bytes of pseudo-physical memory */
+        unsigned int nr_extents;
+        struct mem_extent extents[DOMAIN_EXTENTS_MAX];
+        paddr_t pt_root;                /* the domain's page tables */
+    ), (
+        LAYOUT_PAD(shuffle_pad_abi, 24)
+        /* the ABI pages, through the direct map */
+        struct start_info *start_info;
+        struct shared_info *shared_info;
+        struct console_ring *console_ring;
+        uint64_t time_base_ns;          /* hypervisor time at guest time 0 */
+        uint16_t ioport_first;          /* I/O ports the domain may use, */
+        uint16_t ioport_count;          /* [first, first + count); 0: none */
+    ), (
+        unsigned int nr_vcpus;
+        struct vcpu vcpus[MAX_VIRT_CPUS];
+    ), (
+        LAYOUT_PAD(shuffle_pad_events, 8)
+        struct evtchn evtchn[NR_EVTCHN_PORTS];
+        uint32_t console_port;
+        struct grant_entry grants[NR_GRANT_REFS];
+        struct grant_mapping gnt_maps[GNT_WINDOW_SLOTS];
+        struct guest_console console;
+    ))
 };
 
 /* ---- common/domain.c */

@@ -3,18 +3,27 @@
 #define BATON_EVENT_CHANNEL_H
 
 #include <baton/types.h>
+#include <baton/layout_shuffle.h>
 #include <public/event_channel.h>
 
 struct domain;
 struct vcpu;
 
+/* Fields in this order; reversed and padded by LAYOUT_SHUFFLE. */
 struct evtchn {
-    uint8_t state;            /* EVTCHNSTAT_* */
-    uint8_t pad;
-    uint16_t remote_dom;      /* unbound: who may bind; interdomain: peer */
-    uint32_t remote_port;     /* interdomain: peer's port */
-    uint32_t virq;            /* virq: which */
-    uint32_t vcpu;            /* virq: notified vCPU */
+    LAYOUT_PAD(shuffle_pad, 8)
+    LAYOUT_GROUPS((
+        uint8_t state;            /* EVTCHNSTAT_* */
+        uint8_t pad;
+    ), (
+        uint16_t remote_dom;      /* unbound: who may bind; interdomain: peer */
+    ), (
+        uint32_t remote_port;     /* interdomain: peer's port */
+    ), (
+        uint32_t virq;            /* virq: which */
+    ), (
+        uint32_t vcpu;            /* virq: notified vCPU */
+    ))
 };
 
 long do_event_channel_op(struct domain *d, struct vcpu *v, uint32_t cmd, uint64_t arg);

@@ -3,24 +3,40 @@
 #define BATON_GRANT_TABLE_H
 
 #include <baton/types.h>
+#include <baton/layout_shuffle.h>
 #include <public/grant_table.h>
 
 struct domain;
 
+/* Fields in this order; reversed and padded by LAYOUT_SHUFFLE. */
 struct grant_entry {
-    bool in_use;
-    uint16_t grantee;
-    uint16_t flags;           /* GNTF_* */
-    uint64_t gpfn;
-    uint32_t map_count;       /* live mappings by the grantee */
+    LAYOUT_PAD(shuffle_pad, 16)
+    LAYOUT_GROUPS((
+        bool in_use;
+    ), (
+        uint16_t grantee;
+    ), (
+        uint16_t flags;           /* GNTF_* */
+    ), (
+        uint64_t gpfn;
+    ), (
+        uint32_t map_count;       /* live mappings by the grantee */
+    ))
 };
 
-/* A page of another domain mapped in this domain's grant window. */
+/* A page of another domain mapped in this domain's grant window
+ * (fields reversed and padded by LAYOUT_SHUFFLE). */
 struct grant_mapping {
-    bool in_use;
-    bool readonly;
-    uint16_t granter;
-    uint32_t ref;
+    LAYOUT_PAD(shuffle_pad, 4)
+    LAYOUT_GROUPS((
+        bool in_use;
+    ), (
+        bool readonly;
+    ), (
+        uint16_t granter;
+    ), (
+        uint32_t ref;
+    ))
 };
 
 long do_grant_table_op(struct domain *d, uint32_t cmd, uint64_t arg);

@@ -3,26 +3,42 @@
 #define BATON_GUEST_CONSOLE_H
 
 #include <baton/types.h>
+#include <baton/layout_shuffle.h>
 
 struct domain;
 
 #define GUEST_CONSOLE_LINE   256
 
 /* The domain's fair share of the budget all guests share (guest_console.c). */
+/* (fields reversed and padded by LAYOUT_SHUFFLE) */
 struct console_share {
-    uint64_t tokens;
-    uint64_t last_refill_ns;
-    uint64_t last_output_ns;        /* 0: none yet */
-    uint64_t burst;                 /* its size at the last refill */
+    LAYOUT_PAD(shuffle_pad, 8)
+    LAYOUT_GROUPS((
+        uint64_t tokens;
+    ), (
+        uint64_t last_refill_ns;
+    ), (
+        uint64_t last_output_ns;        /* 0: none yet */
+    ), (
+        uint64_t burst;                 /* its size at the last refill */
+    ))
 };
 
+/* Field groups in this order; reversed and padded by LAYOUT_SHUFFLE. */
 struct guest_console {
-    char line[GUEST_CONSOLE_LINE];  /* partial line, printed at '\n' */
-    size_t line_len;
-    uint64_t tokens;                /* rate limit: bytes allowed now */
-    uint64_t last_refill_ns;
-    uint64_t dropped;               /* bytes dropped since the last report */
-    struct console_share share;
+    LAYOUT_PAD(shuffle_pad_head, 24)
+    LAYOUT_GROUPS((
+        char line[GUEST_CONSOLE_LINE];  /* partial line, printed at '\n' */
+        size_t line_len;
+    ), (
+        uint64_t tokens;                /* rate limit: bytes allowed now */
+        uint64_t last_refill_ns;
+    ), (
+        LAYOUT_PAD(shuffle_pad_dropped, 8)
+        uint64_t dropped;               /* bytes dropped since the last report */
+    ), (
+        struct console_share share;
+    ))
 };
 
 /* Start the console budget all guests share (boot, and tests). */

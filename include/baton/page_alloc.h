@@ -6,6 +6,7 @@
 #define BATON_PAGE_ALLOC_H
 
 #include <baton/types.h>
+#include <baton/layout_shuffle.h>
 
 #define PFN_NONE       0xffffffffu
 #define INVALID_PFN    (~(pfn_t)0)
@@ -14,16 +15,28 @@
 #define PGF_FREE       (1u << 0)     /* head of a free block of 2^order pages */
 #define PGF_ALLOCATED  (1u << 1)     /* handed out by the page allocator */
 
+/*
+ * 16 octets; a LAYOUT_SHUFFLE build makes it 32, its field groups reversed.
+ * Nothing but this assertion depends on the size: the frame table is sized
+ * and indexed with sizeof.
+ */
 struct page_info {
-    uint32_t next;       /* free list links, as frame numbers */
-    uint32_t prev;
-    uint16_t flags;
-    uint8_t order;       /* of a free block, at its head */
-    uint8_t reserved;
-    uint16_t owner;      /* domain id of a page given to a domain */
-    uint16_t pad;
+    LAYOUT_PAD(shuffle_pad_head, 12)
+    LAYOUT_GROUPS((
+        uint32_t next;       /* free list links, as frame numbers */
+        uint32_t prev;
+    ), (
+        uint16_t flags;
+        uint8_t order;       /* of a free block, at its head */
+        uint8_t reserved;
+    ), (
+        uint16_t owner;      /* domain id of a page given to a domain */
+        uint16_t pad;
+        LAYOUT_PAD(shuffle_pad_owner, 4)
+    ))
 };
-_Static_assert(sizeof(struct page_info) == 16, "page_info is 16 bytes");
+_Static_assert(sizeof(struct page_info) == LAYOUT_CHOOSE(16, 32),
+               "page_info is 16 octets (32 in a LAYOUT_SHUFFLE build)");
 
 /* Use table[0 .. nr_pfns) as the frame table; every frame starts in use. */
 int page_alloc_init(struct page_info *table, pfn_t nr_pfns);

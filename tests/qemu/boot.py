@@ -178,10 +178,64 @@ def banner(path, name):
         return g.group(1), g.group(2)
 
 
+def elf_symbol_bytes(path, name):
+    """The bytes of a defined symbol of an ELF64 image, from its .symtab."""
+    data = open(path, "rb").read()
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3a)
+    # name, type, flags, addr, offset, size, link, info, addralign, entsize
+    shdrs = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    for sh in shdrs:
+        if sh[1] != 2:                          # SHT_SYMTAB
+            continue
+        strtab = shdrs[sh[6]]
+        for off in range(sh[4], sh[4] + sh[5], 24):
+            st_name, _info, _other, shndx, value, size = struct.unpack_from("<IBBHQQ", data, off)
+            end = data.index(b"\0", strtab[4] + st_name)
+            if data[strtab[4] + st_name:end] != name.encode() or not 0 < shndx < shnum:
+                continue
+            sec = shdrs[shndx]
+            at = sec[4] + value - sec[3]
+            return data[at:at + size]
+    raise TestFailure("no symbol %s in %s" % (name, path))
+
+
+def layout_id(path):
+    """baton_layout_id (common/layout_shuffle.c): shuffled, {struct: (size, first, last)}."""
+    raw = elf_symbol_bytes(path, "baton_layout_id")
+    magic, shuffled, nr = struct.unpack_from("<8sII", raw, 0)
+    if magic != b"BLAYOUT1":
+        raise TestFailure("%s: baton_layout_id magic %r" % (path, magic))
+    entries = {}
+    for i in range(nr):
+        name, size, first, last, _ = struct.unpack_from("<16sIIII", raw, 16 + i * 32)
+        entries[name.rstrip(b"\0").decode()] = (size, first, last)
+    return shuffled, entries
+
+
+def check_layouts_differ(a_path, b_path):
+    """Build B (LAYOUT_SHUFFLE) pads and reorders every structure build A has."""
+    a_shuffled, a = layout_id(a_path)
+    b_shuffled, b = layout_id(b_path)
+    if a_shuffled or not b_shuffled:
+        raise TestFailure("LAYOUT_SHUFFLE: build A %d, build B %d; want 0 and 1" % (a_shuffled, b_shuffled))
+    if sorted(a) != sorted(b) or not a:
+        raise TestFailure("layout ids list %s and %s" % (sorted(a), sorted(b)))
+    for name in sorted(a):
+        (sa, fa, la), (sb, fb, lb) = a[name], b[name]
+        if sa == sb or not fa < la or not fb > lb:
+            raise TestFailure("struct %s: build A size %d first/last field at %d/%d, build B %d at %d/%d; "
+                              "want other sizes, and the order reversed in B" % (name, sa, fa, la, sb, fb, lb))
+    print("layouts differ: " + ", ".join("%s %d/%d" % (n, a[n][0], b[n][0]) for n in sorted(a)))
+
+
 def test_two_builds(build):
-    """One tree makes two builds that say which they are (the live update pair)."""
+    """One tree makes two builds that say which they are (the live update pair)
+    and differ in internal layout (build B has LAYOUT_SHUFFLE)."""
+    b_image = os.path.join(build, "b", "baton.elf")
+    check_layouts_differ(image(build), b_image)
     a = banner(image(build), "build-a")
-    b = banner(os.path.join(build, "b", "baton.elf"), "build-b")
+    b = banner(b_image, "build-b")
     if not b[0].endswith("-b") or a[0].endswith("-b"):
         raise TestFailure("versions %s and %s: want only the second to end in -b" % (a[0], b[0]))
     if a[1] == b[1]:
