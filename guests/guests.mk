@@ -24,7 +24,8 @@ guest-names += ctlprobe
 guest-heartbeat-srcs := guests/heartbeat/heartbeat.c
 guest-memcheck-srcs  := guests/memcheck/memcheck.c guests/memcheck/pattern.c
 guest-pingpong-srcs  := guests/pingpong/pingpong.c guests/pingpong/ppring.c
-guest-dom0-srcs      := guests/dom0/dom0.c
+guest-dom0-srcs      := guests/dom0/dom0.c guests/dom0/agent.c guests/dom0/ops.c \
+	guests/dom0/uart.c tools/lib/ctl_frame.c
 guest-badmem-srcs    := guests/badmem/badmem.c
 guest-badpriv-srcs   := guests/badpriv/badpriv.c
 guest-badcall-srcs   := guests/badcall/badcall.c guests/badcall/preserve.asm
@@ -35,6 +36,10 @@ guest-ctlprobe-srcs  := guests/ctlprobe/ctlprobe.c guests/ctlprobe/payload.asm
 # ctlprobe builds a domain from the heartbeat image it embeds (.incbin)
 $(GUEST_OBJ)/guests/ctlprobe/payload.o: $(O)/guests/heartbeat.elf
 $(GUEST_OBJ)/guests/ctlprobe/payload.o: GUEST_NASMFLAGS += -I$(O)/guests/
+
+# The control protocol's framing is one source for the agent and the host
+# tools (tools/lib/ctl_frame.c, freestanding): the agent finds its header there.
+$(GUEST_OBJ)/guests/dom0/%.o: GUEST_CFLAGS += -Itools/lib
 
 # $(call guest-objs,SRCS): object paths of .c and .asm sources
 guest-objs = $(addprefix $(GUEST_OBJ)/,$(addsuffix .o,$(basename $(1))))

@@ -70,9 +70,18 @@ static inline int64_t hc_upcall_return(struct upcall_frame *frame)
     return hypercall5(HYPERCALL_upcall_return, (uint64_t)frame, 0, 0, 0, 0);
 }
 
+/* control_op: domain 0 only; arg opens with struct control_op_header
+ * (include/public/control.h). */
 static inline int64_t hc_control_op(uint32_t cmd, void *arg)
 {
     return hypercall5(HYPERCALL_control_op, cmd, (uint64_t)arg, 0, 0, 0);
+}
+
+/* kexec_op: domain 0 only; KEXEC_CMD_* and their structs in
+ * include/public/kexec.h. */
+static inline int64_t hc_kexec_op(uint32_t cmd, void *arg)
+{
+    return hypercall5(HYPERCALL_kexec_op, cmd, (uint64_t)arg, 0, 0, 0);
 }
 
 #endif
