@@ -56,7 +56,8 @@ class Machine:
     """One QEMU run. Use as a context manager so QEMU always ends."""
 
     def __init__(self, kernel=None, append="", modules=(), mem="256M", machine="pc",
-                 iso=None, extra=(), timeout=120, name="baton", icount=False, cpu="max"):
+                 iso=None, extra=(), timeout=120, name="baton", icount=False, cpu="max",
+                 ctl=False):
         self.kernel = kernel
         self.append = append
         self.modules = list(modules)
@@ -68,6 +69,7 @@ class Machine:
         self.name = name
         self.icount = icount
         self.cpu = cpu
+        self.ctl = ctl  # COM2 as a second -serial on a Unix socket (ctl_path())
         self.accel = choose_accel()
         self.dir = tempfile.mkdtemp(prefix="baton-qemu-")
         self.log = ""
@@ -84,6 +86,7 @@ class Machine:
                "-no-reboot", "-S", "-nodefaults",
                "-chardev", "socket,id=ser0,path=%s,server=on,wait=off" % self.serial_path(),
                "-serial", "chardev:ser0",
+               *self._ctl_args(),
                "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path(),
                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
         if self.accel == "kvm":
@@ -100,6 +103,17 @@ class Machine:
         if self.iso:
             cmd += ["-cdrom", self.iso, "-boot", "d"]
         return cmd + self.extra
+
+    def _ctl_args(self):
+        if not self.ctl:
+            return []
+        return ["-chardev", "socket,id=ser1,path=%s,server=on,wait=off" % self.ctl_path(),
+                "-serial", "chardev:ser1"]
+
+    def ctl_path(self):
+        """COM2's socket (with ctl=True): the agent's control line, for
+        hvctl --ctl unix:PATH."""
+        return os.path.join(self.dir, "ctl.sock")
 
     def serial_path(self):
         return os.path.join(self.dir, "serial.sock")

@@ -7,7 +7,7 @@ modules ("FILE ARGS").
 import os
 
 STANDARD = [
-    ("dom0", 'name=dom0 mem=4M cmdline="period=2000"'),
+    ("dom0", 'name=dom0 mem=32M cmdline="period=2000"'),
     ("heartbeat", 'name=heartbeat mem=4M cmdline="period=250"'),
     ("memcheck", 'name=memcheck mem=64M cmdline="seed=7 fill=all period=500"'),
     ("pingpong", 'name=ping mem=4M cmdline="role=front peer=4 ref=8 period=500"'),

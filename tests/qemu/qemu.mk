@@ -2,3 +2,4 @@ qemu-tests += boot
 qemu-tests += domains
 qemu-tests += rehearsal
 qemu-tests += control
+qemu-tests += control_plane
