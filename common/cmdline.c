@@ -227,6 +227,26 @@ static void opt_lu_rehearse(const char *val, size_t vlen, struct boot_options *o
         opts->invalid++;
 }
 
+static void opt_lu_test(const char *val, size_t vlen, struct boot_options *opts)
+{
+    static const char *const names[] = {
+        [LU_TEST_BAD_MAGIC] = "bad-magic", [LU_TEST_ARRAY_OUTSIDE_RAM] = "array-outside-ram",
+        [LU_TEST_FLIP_LENGTH] = "flip-length", [LU_TEST_HALT] = "halt",
+    };
+
+    for (unsigned int i = LU_TEST_BAD_MAGIC; i < ARRAY_SIZE(names); i++) {
+        if (strlen(names[i]) == vlen && !memcmp(names[i], val, vlen)) {
+            opts->lu_test = (enum lu_test)i;
+            pr_warn("cmdline: lu_test=%s: the next live update will be damaged on purpose (tests only)\n",
+                    names[i]);
+            return;
+        }
+    }
+    pr_warn("cmdline: lu_test=%.*s: want bad-magic, array-outside-ram, flip-length or halt, ignored\n",
+            (int)vlen, val);
+    opts->invalid++;
+}
+
 /* Every option the hypervisor knows: the one list, for parsing and for the first-word rule. */
 static const struct {
     const char *name;
@@ -236,6 +256,7 @@ static const struct {
     { "loglvl", opt_loglvl },
     { "liveupdate", opt_liveupdate },
     { "lu_rehearse", opt_lu_rehearse },
+    { "lu_test", opt_lu_test },
 };
 
 static int find_option(const struct cmdline_token *t)

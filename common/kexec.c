@@ -14,9 +14,10 @@
  *   unload     frees the image of a type (0 even when there was none).
  *   status     1 when an image of the type is loaded, else 0.
  *   exec       DEFAULT: a plain reboot into the image, domains not
- *              preserved; never returns. LIVE_UPDATE: the live update's
- *              save and handover (DESIGN.md steps 3 and 4) are not in this
- *              build yet: -EOPNOTSUPP.
+ *              preserved; never returns. LIVE_UPDATE: every domain paused,
+ *              then saved and handed over (common/lu/exec.c); the call
+ *              returns 0 in the new build, or the error when the exec
+ *              fails before the jump (domains unpaused).
  */
 #include <baton/arch.h>
 #include <baton/domain.h>
@@ -24,7 +25,9 @@
 #include <baton/guest_access.h>
 #include <baton/kexec.h>
 #include <baton/lib.h>
+#include <baton/lu.h>
 #include <baton/lu_bootmem.h>
+#include <baton/sched.h>
 #include <baton/memory.h>
 #include <baton/page_alloc.h>
 #include <baton/printk.h>
@@ -243,10 +246,8 @@ static int exec(struct domain *d, uint64_t arg)
         pr_err("kexec: exec: no %s image loaded\n", type_names[e.type]);
         return -BATON_ENOENT;
     }
-    if (e.type == KEXEC_TYPE_LIVE_UPDATE) {
-        pr_err("kexec: exec of a live update: the save and handover are not in this build\n");
-        return -BATON_EOPNOTSUPP;
-    }
+    if (e.type == KEXEC_TYPE_LIVE_UPDATE)
+        return lu_exec(image, current);
     pr_info("kexec: exec of the default image: entry 0x%llx, %u segments; domains are not "
             "preserved\n", (unsigned long long)image->entry, image->nr_segments);
     arch_kexec_exec(image);

@@ -113,6 +113,7 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     else
         build_boot_domains(&boot_info);
     lu_rehearse_init(boot_opts.lu_rehearse.count, boot_opts.lu_rehearse.period_ms);
+    lu_exec_set_test(boot_opts.lu_test);
 
     pr_info("Baton: boot complete\n");
     idle_loop();

@@ -96,6 +96,12 @@ int arch_vcpu_start(struct vcpu *v)
     return 0;
 }
 
+void arch_vcpu_set_return(struct vcpu *v, long rc)
+{
+    ASSERT(v != current);
+    vcpu_regs(v)->rax = (uint64_t)rc;
+}
+
 void arch_vcpu_destroy(struct vcpu *v)
 {
     ASSERT(v != current);

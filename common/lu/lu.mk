@@ -10,4 +10,4 @@ lu-stream-srcs := $(lu-stream-read-srcs) common/lu/stream_write.c
 hv-$(CONFIG_LIVE_UPDATE) += common/lu/elfnote.o $(lu-stream-srcs:.c=.o)
 # The hypervisor's use of the stream: save, restore, the in-place rehearsal.
 hv-$(CONFIG_LIVE_UPDATE) += common/lu/save.o common/lu/decode.o common/lu/restore.o \
-	common/lu/rehearse.o common/lu/handover.o
+	common/lu/rehearse.o common/lu/handover.o common/lu/exec.o

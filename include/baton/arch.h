@@ -68,6 +68,8 @@ void arch_vcpu_init_regs(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t 
  * delivered). 0 or -BATON_ENOMEM.
  */
 int arch_vcpu_start(struct vcpu *v);
+/* Set the result a switched-out vCPU's hypercall returns when it resumes. */
+void arch_vcpu_set_return(struct vcpu *v, long rc);
 /* Free v's hypervisor stack. v must not be running. */
 void arch_vcpu_destroy(struct vcpu *v);
 /* Switch hypervisor stacks and address spaces from prev to next. */

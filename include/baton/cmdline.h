@@ -41,11 +41,22 @@ struct lu_rehearse_opt {
     unsigned int period_ms;
 };
 
+/* lu_test=WHAT (tests only): damage a live update on purpose, so that the
+ * new build's refusals can be tested (common/lu/exec.c). */
+enum lu_test {
+    LU_TEST_NONE,
+    LU_TEST_BAD_MAGIC,          /* bad-magic: the breadcrumb's magic is wrong */
+    LU_TEST_ARRAY_OUTSIDE_RAM,  /* array-outside-ram: the MFN array beyond RAM */
+    LU_TEST_FLIP_LENGTH,        /* flip-length: LU_VERSION's stream_length off by 8 */
+    LU_TEST_HALT,               /* halt: stop at the handover, breadcrumb in place */
+};
+
 struct boot_options {
     bool console_com1;
     int loglvl;
     struct liveupdate_opt liveupdate;
     struct lu_rehearse_opt lu_rehearse;
+    enum lu_test lu_test;
     unsigned int unknown;         /* options reported and ignored */
     unsigned int invalid;         /* known options with bad values */
 };

@@ -7,6 +7,7 @@
 #ifndef BATON_LU_H
 #define BATON_LU_H
 
+#include <baton/cmdline.h>
 #include <baton/config.h>
 #include <baton/errno.h>
 #include <baton/lu_stream.h>
@@ -56,6 +57,9 @@ void lu_restore_unpause(void);
 
 struct boot_info;
 struct liveupdate_opt;
+struct kimage;
+struct vcpu;
+
 
 #ifdef CONFIG_LIVE_UPDATE
 /*
@@ -77,6 +81,16 @@ void lu_handover_restore(void);
 bool lu_handover_active(void);
 /* ... and the stream is not consumed yet: allocate only from the bootmem. */
 bool lu_handover_early(void);
+
+/*
+ * kexec_op(exec, LIVE_UPDATE): pause every domain and, on the idle vCPU,
+ * save them, hand the breadcrumb to the image and jump (common/lu/exec.c).
+ * 0 when started (caller's hypercall then returns 0 in the new build, or
+ * the error if the exec fails before the jump), -BATON_EBUSY or
+ * -BATON_ENOENT (no bootmem).
+ */
+int lu_exec(struct kimage *image, struct vcpu *caller);
+void lu_exec_set_test(enum lu_test test);
 
 /* lu_rehearse=COUNT,PERIOD_MS: arm the rehearsals (boot). */
 void lu_rehearse_init(unsigned int count, unsigned int period_ms);
@@ -102,6 +116,13 @@ static inline const struct lu_rec_time *lu_handover_time(void) { return NULL; }
 static inline void lu_handover_restore(void) {}
 static inline bool lu_handover_active(void) { return false; }
 static inline bool lu_handover_early(void) { return false; }
+static inline int lu_exec(struct kimage *image, struct vcpu *caller)
+{
+    (void)image;
+    (void)caller;
+    return -BATON_EOPNOTSUPP;
+}
+static inline void lu_exec_set_test(enum lu_test test) { (void)test; }
 
 static inline int lu_rehearse_now(void)
 {
