@@ -90,7 +90,7 @@ static void charge(enum phase p, uint64_t *mark)
 
 static void report(void)
 {
-    char line[256], which[40];
+    char line[400], which[40];
     int n;
 
     if (r.on_request)

@@ -56,7 +56,7 @@ def wait_rehearsals(m, count, first_timeout, period_ms):
     found, start = [], 0
     for n in range(1, count + 1):
         timeout = first_timeout if n == 1 else 30 + 3 * period_ms / 1000.0
-        g = m.wait_for(r"^\(HV\) LU: rehearsal (\d+) of %d: .*$" % count, timeout,
+        g = m.wait_for(r"^\(HV\) LU: rehearsal (\d+) of %d: [^\r\n]*(?=\r?\n)" % count, timeout,
                        start=start, fail_on=BAD)
         if int(g.group(1)) != n:
             fail(m, "rehearsal %s of %d where %d was due" % (g.group(1), count, n))
@@ -206,7 +206,7 @@ def test_rehearsals(build):
         text = m.text()
         # offsets of each rehearsal line in the final text (the log only grows)
         marks = [(g.start(), g.end()) for g in re.finditer(
-            r"^\(HV\) LU: rehearsal \d+ of %d: .*$" % COUNT, text, re.M)]
+            r"^\(HV\) LU: rehearsal \d+ of %d: [^\r\n]*(?=\r?\n)" % COUNT, text, re.M)]
         if len(marks) != COUNT:
             fail(m, "%d rehearsal lines, want %d" % (len(marks), COUNT))
         for g in found:
@@ -222,7 +222,7 @@ def test_rehearsals(build):
         ping = check_pingpong(m, text, marks, 3)
         pong = check_pingpong(m, text, marks, 4)
         late, wakeups, slept, after = check_sleeper(m, text, marks)
-        for line in re.findall(r"^\(d%d\) sleeper: .*$" % SLEEPER, text, re.M):
+        for line in re.findall(r"^\(d%d\) sleeper: [^\r\n]*(?=\r?\n)" % SLEEPER, text, re.M):
             print(line)
         print("%d rehearsals of %d domains: heartbeat 0..%d, largest gap %d ms; memcheck passes %d..%d "
               "checksum %s; ping %d, pong %d round trips; d%d (paused) silent; sleeper slept through "
