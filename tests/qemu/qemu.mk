@@ -3,3 +3,4 @@ qemu-tests += domains
 qemu-tests += rehearsal
 qemu-tests += control
 qemu-tests += control_plane
+qemu-tests += kexec
