@@ -27,7 +27,7 @@ static const char usage_text[] =
 "  memmap                    the machine memory map (e820 types)\n"
 "  rehearse                  arm one in-place live update rehearsal\n"
 "  upload FILE               stage FILE in the agent and report octets/s\n"
-"  kexec load [--type T] IMAGE ...         (not yet)\n"
+"  kexec load [--type T] IMAGE [--append S] [--module \"FILE ARGS\"]...\n"
 "  kexec exec|unload|status [--type T]     T: default (the default) or live-update\n"
 "  kexec range xen|liveupdate|crash|cpu [N]\n"
 "\n"
