@@ -16,6 +16,9 @@
 #define STUB(name) __attribute__((weak)) void name(void) { abort(); }
 
 STUB(console_write)
+STUB(domain_free_memory)
+STUB(memory_alloc_pages)
+STUB(memory_free_pages)
 STUB(is_idle_vcpu)
 STUB(now_ns)
 STUB(switch_stacks)
