@@ -89,7 +89,7 @@ void kexec_get_ranges(struct kimage_ranges *r)
 
     *r = (struct kimage_ranges){
         .map = memory_map, .nr_map = memory_map_entries,
-        /* exactly what memory_init reserved: the image and its bss, whole pages */
+        /* exactly what memory_init reserved: the image slot, to HV_IMAGE_ALIGN */
         .xen_start = image_region.start, .xen_end = image_region.end,
         .lu_start = lu.end ? lu.start : 0, .lu_end = lu.end,
     };

@@ -26,10 +26,17 @@ void arch_memory_early_init(void)
         pr_warn("memory: CPU without NX: hypervisor data is executable\n");
 }
 
+/*
+ * The image's slot: from its load address up to the next HV_IMAGE_ALIGN
+ * boundary, the alignment head.asm's multiboot2 relocatable tag asks for.
+ * The whole slot is reserved and reported as KEXEC_RANGE_MA_XEN, so a
+ * next build a little larger than this one still fits where kexec-tools
+ * puts it (the start of MA_XEN, aligned up as the tag says).
+ */
 void arch_image_region(struct phys_region *image)
 {
     *image = (struct phys_region){ hv_phys_start,
-        hv_phys_start + ALIGN_UP((uint64_t)(__image_end - __image_start), PAGE_SIZE) };
+        hv_phys_start + ALIGN_UP((uint64_t)(__image_end - __image_start), HV_IMAGE_ALIGN) };
 }
 
 /* Every RAM range of the memory map at DIRECTMAP_VIRT_START + its address. */

@@ -91,6 +91,10 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
         panic("boot: cannot read the boot information at 0x%x (%d)", mbi_pa, rc);
     cmdline_parse(boot_info.cmdline, &boot_opts);
     printk_set_level(boot_opts.loglvl);
+    /* before memory_init: a live update boot validates the stream's
+     * context entries there, with every handler's checks */
+    if (domctx_init())
+        panic("domctx: the context handlers this build links do not register");
 
     memory_init(&boot_info, &boot_opts, entry_tsc);
     show_boot_info();
@@ -106,8 +110,6 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     pv_init();
     sched_init();
     guest_console_init();
-    if (domctx_init())
-        panic("domctx: the context handlers this build links do not register");
     if (lu_handover_active())
         lu_handover_restore();
     else

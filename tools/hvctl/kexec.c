@@ -2,6 +2,7 @@
  * hvctl kexec: status, unload, exec, range (thin requests), and load
  * (kexec_load.c, which builds the image's segments).
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,9 +99,33 @@ static int kexec_simple(struct hvctl *h, const char *sub, int type)
     return 0;
 }
 
+/*
+ * kexec exec without --type runs the image that is loaded: a live update
+ * if that is what was loaded, else the default one. Both loaded is
+ * ambiguous and refused, since the two do very different things.
+ */
+static int loaded_type(struct hvctl *h, int *type)
+{
+    int lu = ctl_kexec_status(h->c, KEXEC_TYPE_LIVE_UPDATE);
+    int def = ctl_kexec_status(h->c, KEXEC_TYPE_DEFAULT);
+
+    if (lu < 0)
+        return hvctl_fail(h, "kexec status", lu);
+    if (def < 0)
+        return hvctl_fail(h, "kexec status", def);
+    if (lu && def) {
+        fprintf(stderr, "hvctl kexec exec: both a default and a live-update image are loaded; "
+                "say which with --type\n");
+        return EXIT_USAGE;
+    }
+    *type = lu ? KEXEC_TYPE_LIVE_UPDATE : KEXEC_TYPE_DEFAULT;
+    return 0;
+}
+
 int hvctl_kexec(struct hvctl *h, int argc, char **argv)
 {
     int type = KEXEC_TYPE_DEFAULT, rc, n = 0;
+    bool type_given = false;
     char *rest[64];
     const char *sub;
 
@@ -115,6 +140,7 @@ int hvctl_kexec(struct hvctl *h, int argc, char **argv)
                 fprintf(stderr, "hvctl kexec: --type default|live-update|crash\n");
                 return EXIT_USAGE;
             }
+            type_given = true;
         } else if (n < 64) {
             rest[n++] = argv[i];
         }
@@ -131,5 +157,10 @@ int hvctl_kexec(struct hvctl *h, int argc, char **argv)
         return rc;
     if (strcmp(sub, "range") == 0)
         return kexec_range(h, n, rest);
+    if (strcmp(sub, "exec") == 0 && !type_given) {
+        rc = loaded_type(h, &type);
+        if (rc)
+            return rc;
+    }
     return kexec_simple(h, sub, type);
 }
