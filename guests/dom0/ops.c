@@ -319,7 +319,8 @@ static int32_t kexec_type_op(uint32_t cmd, const uint8_t *req, uint32_t len, int
     return (int32_t)agent_kexec_op(KEXEC_CMD_kexec_status, &s);
 }
 
-/* After the reply to EXEC has left: jump. Back here only on failure. */
+/* After the reply to EXEC has left: jump. Back here on failure, or after a
+ * live update, in the new build. */
 static void kexec_exec_after(uint32_t seq)
 {
     struct kexec_exec e = { .type = kexec_exec_type };
@@ -329,7 +330,12 @@ static void kexec_exec_after(uint32_t seq)
     agent_drain();
     rc = agent_kexec_op(KEXEC_CMD_kexec, &e);
     printf("dom0: ctl kexec exec returned rc=%ld\n", (long)rc);
-    agent_notice(CTL_T_KEXEC_EXEC, seq, rc < 0 ? (int32_t)rc : -BATON_EIO);
+    /* a live update returns 0 in the new build: done; a default kexec
+     * that returns at all has failed */
+    if (rc == 0 && kexec_exec_type == KEXEC_TYPE_LIVE_UPDATE)
+        agent_notice(CTL_T_KEXEC_EXEC, seq, 0);
+    else
+        agent_notice(CTL_T_KEXEC_EXEC, seq, rc < 0 ? (int32_t)rc : -BATON_EIO);
 }
 
 static int32_t op_kexec_exec(const uint8_t *req, uint32_t len, ops_after_fn *after)

@@ -208,6 +208,10 @@ struct ctl_kexec_load_req {
  * "loaded, jumping"; the agent waits for the UART to drain first). If the
  * hypercall then returns, the agent sends a notice: flags REPLY|NOTICE,
  * type KEXEC_EXEC, the request's seq, status the error.
+ * For a live update (KEXEC_TYPE_LIVE_UPDATE) the hypercall always returns,
+ * since domain 0 is preserved: the notice always comes, status 0 when it
+ * returned in the new build, the error when the update failed before the
+ * jump and the old build carries on.
  */
 struct ctl_kexec_type_req {
     uint8_t type;               /* KEXEC_TYPE_* */

@@ -64,6 +64,33 @@ static int kexec_range(struct hvctl *h, int argc, char **argv)
     return EXIT_USAGE;
 }
 
+/*
+ * exec: the agent answers first, then jumps. A default kexec: a notice
+ * within 2 s means the hypercall came back, so the jump failed. A live
+ * update: domain 0's agent crosses it, and its notice from the new build
+ * is the answer (60 s: a TCG update of a large host takes seconds).
+ */
+static int kexec_exec(struct hvctl *h, int type)
+{
+    bool lu = type == KEXEC_TYPE_LIVE_UPDATE;
+    int exec_rc = 0, rc;
+
+    rc = ctl_kexec_exec(h->c, (uint8_t)type, lu ? 60000 : 2000, &exec_rc);
+    if (rc == CTL_ERR_EXEC)
+        fprintf(stderr, "hvctl: kexec exec: the hypercall returned %d (%s)%s\n", exec_rc,
+                ctl_errname(exec_rc), lu ? "; the domains run on in the old build" : "");
+    if (rc < 0)
+        return hvctl_fail(h, "kexec exec", rc);
+    if (h->json)
+        printf("{\"type\": \"%s\", \"exec\": \"%s\"}\n", type_name(type),
+               lu ? "done" : "started");
+    else if (lu)
+        printf("kexec exec (live-update): done; domain 0's agent answers from the new build\n");
+    else
+        printf("kexec exec (%s): started\n", type_name(type));
+    return 0;
+}
+
 static int kexec_simple(struct hvctl *h, const char *sub, int type)
 {
     int rc;
@@ -82,21 +109,7 @@ static int kexec_simple(struct hvctl *h, const char *sub, int type)
         rc = ctl_kexec_unload(h->c, (uint8_t)type);
         return rc < 0 ? hvctl_fail(h, "kexec unload", rc) : 0;
     }
-    /* exec: the agent answers first, then jumps; a notice within 2 s
-     * means the hypercall came back */
-    int exec_rc = 0;
-
-    rc = ctl_kexec_exec(h->c, (uint8_t)type, 2000, &exec_rc);
-    if (rc == CTL_ERR_EXEC)
-        fprintf(stderr, "hvctl: kexec exec: the hypercall returned %d (%s)\n", exec_rc,
-                ctl_errname(exec_rc));
-    if (rc < 0)
-        return hvctl_fail(h, "kexec exec", rc);
-    if (h->json)
-        printf("{\"type\": \"%s\", \"exec\": \"started\"}\n", type_name(type));
-    else
-        printf("kexec exec (%s): started\n", type_name(type));
-    return 0;
+    return kexec_exec(h, type);
 }
 
 /*

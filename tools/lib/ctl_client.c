@@ -577,6 +577,14 @@ int ctl_kexec_exec(struct ctl_client *c, uint8_t type, unsigned int wait_ms,
     if (rc < 0)
         return rc;
     rc = wait_reply(c, c->seq, 1, now_ms() + wait_ms, &h, NULL, 0, NULL);
+    if (type == KEXEC_TYPE_LIVE_UPDATE) {
+        /* the agent itself crosses the update: its notice is the answer */
+        if (rc != GOT_NOTICE)
+            return rc < 0 ? rc : CTL_ERR_PROTO;
+        if (exec_status)
+            *exec_status = h.status;
+        return h.status == 0 ? 0 : CTL_ERR_EXEC;
+    }
     if (rc == GOT_NOTICE) {
         if (exec_status)
             *exec_status = h.status;

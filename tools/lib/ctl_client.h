@@ -114,6 +114,12 @@ int ctl_kexec_status(struct ctl_client *c, uint8_t type);
  * refusal before the jump (-ENOENT: nothing of that type loaded) as any
  * request; CTL_ERR_EXEC: accepted, then the hypercall came back with
  * *exec_status (may be NULL).
+ * A live update (KEXEC_TYPE_LIVE_UPDATE) is the other way round: domain 0
+ * survives it, so the hypercall returns, in the new build, and the agent's
+ * notice is the answer. 0: the notice came with status 0 within wait_ms
+ * (the update is done and the agent runs on the new build); CTL_ERR_EXEC:
+ * it came with the error in *exec_status (the update did not happen and
+ * the old build runs on); a timeout: no notice at all.
  */
 int ctl_kexec_exec(struct ctl_client *c, uint8_t type, unsigned int wait_ms,
                    int *exec_status);
