@@ -158,3 +158,14 @@ void bootmem_drain(void (*fn)(paddr_t start, paddr_t end, void *arg), void *arg)
         fn(ranges[i].start, ranges[i].end, arg);
     nr_ranges = 0;
 }
+
+void bootmem_drain_window(paddr_t lo, paddr_t hi,
+                          void (*fn)(paddr_t start, paddr_t end, void *arg), void *arg)
+{
+    for (unsigned int i = 0; i < nr_ranges; i++) {
+        paddr_t s = MAX(ranges[i].start, lo), e = MIN(ranges[i].end, hi);
+        if (s < e)
+            fn(s, e, arg);
+    }
+    bootmem_reserve(lo, hi);
+}

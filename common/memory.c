@@ -16,6 +16,9 @@
 #include <baton/memory.h>
 #include <baton/page_alloc.h>
 #include <baton/printk.h>
+#include <baton/sched.h>
+#include <baton/time.h>
+#include <baton/timer.h>
 #include <baton/vmap.h>
 
 #define LOW_MEMORY_END   MiB(1)
@@ -128,27 +131,30 @@ static void boot_allocator_all_ram(const struct boot_info *bi)
             reserve("boot module", bi->mods[i].start, bi->mods[i].end);
 }
 
-/* One 16-byte struct page_info per frame up to the end of RAM. */
-static void setup_frame_table(void)
+/* One struct page_info per frame up to the end of RAM, from the boot
+ * allocator; page_alloc_init*() decide which descriptors are cleared. */
+static struct page_info *alloc_frame_table(pfn_t *nr)
 {
     paddr_t ram_end = 0, table;
-    pfn_t nr_pfns;
     uint64_t table_bytes;
 
     for (unsigned int i = 0; i < memory_map_entries; i++)
         if (memory_map[i].type == MEM_RAM)
             ram_end = MAX(ram_end, memory_map[i].start + memory_map[i].size);
-    nr_pfns = ram_end >> PAGE_SHIFT;
-    table_bytes = ALIGN_UP(nr_pfns * sizeof(struct page_info), PAGE_SIZE);
+    *nr = ram_end >> PAGE_SHIFT;
+    table_bytes = ALIGN_UP(*nr * sizeof(struct page_info), PAGE_SIZE);
     table = bootmem_alloc(table_bytes, PAGE_SIZE, INVALID_PADDR);
     if (table == INVALID_PADDR)
         panic("memory: no room for a %llu KiB frame table", (unsigned long long)(table_bytes >> 10));
-    if (page_alloc_init(phys_to_virt(table), nr_pfns))
-        panic("memory: %llu frames is more than the frame table can index",
-              (unsigned long long)nr_pfns);
     pr_info("memory: frame table %llu KiB for %llu frames at %016llx\n",
-            (unsigned long long)(table_bytes >> 10), (unsigned long long)nr_pfns,
+            (unsigned long long)(table_bytes >> 10), (unsigned long long)*nr,
             (unsigned long long)table);
+    return phys_to_virt(table);
+}
+
+static void frame_table_refused(pfn_t nr)
+{
+    panic("memory: %llu frames is more than the frame table can index", (unsigned long long)nr);
 }
 
 static void hand_to_page_allocator(paddr_t start, paddr_t end, void *arg)
@@ -173,6 +179,79 @@ static bool setup_boot_allocator(const struct boot_info *bi, const struct boot_o
     /* reported on the console by itself; a failure only means no live update */
     lu_bootmem_reserve(&opts->liveupdate);
     return false;
+}
+
+/*
+ * A live update boot, the stream consumed: the page allocator gets only an
+ * early heap, LU_EARLY_HEAP of the largest free range, for what the
+ * restore needs; only its frame descriptors are cleared now. Everything
+ * else waits for memory_complete_after_live_update(), after the unpause,
+ * so the blackout does not grow with the RAM of the host.
+ */
+#define LU_EARLY_HEAP   MiB(32)
+
+static void early_heap_after_live_update(void)
+{
+    paddr_t lo = 0, hi = 0, s, e;
+    pfn_t nr;
+    struct page_info *table = alloc_frame_table(&nr);
+
+    for (unsigned int i = 0; bootmem_range(i, &s, &e); i++)
+        if (e - s > hi - lo) {
+            lo = s;
+            hi = e;
+        }
+    hi = MIN(hi, lo + LU_EARLY_HEAP);
+    if (page_alloc_init_window(table, nr, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT))
+        frame_table_refused(nr);
+    bootmem_drain_window(lo, hi, hand_to_page_allocator, NULL);
+    pr_info("memory: early heap %016llx-%016llx until the domains run; the rest of the frame table after\n",
+            (unsigned long long)lo, (unsigned long long)(hi - 1));
+}
+
+/*
+ * After a live update, with the domains running: the rest of the frame
+ * table, LU_DEFERRED_STEP of RAM at a time, each step on the idle vCPU
+ * (never inside a hypercall that may hold the allocator) and the next one
+ * a millisecond later, so the guests run between steps.
+ */
+#define LU_DEFERRED_STEP   (MiB(256) >> PAGE_SHIFT)
+
+static struct {
+    struct hv_timer timer;
+    void (*done)(void);
+    uint64_t steps, ticks;
+} deferred;
+
+static void deferred_step(void)
+{
+    uint64_t t0 = arch_cycles();
+    pfn_t lo, hi;
+
+    if (!page_alloc_grow_window(LU_DEFERRED_STEP, &lo, &hi)) {
+        bootmem_drain(hand_to_page_allocator, NULL);     /* empty by now */
+        pr_info("memory: frame table complete after the live update: %llu step(s), %llu ticks, the domains running between them\n",
+                (unsigned long long)deferred.steps, (unsigned long long)deferred.ticks);
+        deferred.done();
+        return;
+    }
+    bootmem_drain_window(lo << PAGE_SHIFT, hi << PAGE_SHIFT, hand_to_page_allocator, NULL);
+    deferred.steps++;
+    deferred.ticks += arch_cycles() - t0;
+    hv_timer_set(&deferred.timer, now_ns() + 1000000);
+}
+
+static void deferred_timer(struct hv_timer *t)
+{
+    (void)t;
+    sched_run_on_idle(deferred_step);
+}
+
+void memory_complete_after_live_update(void (*done)(void))
+{
+    deferred.done = done;
+    deferred.timer.fn = deferred_timer;
+    sched_run_on_idle(deferred_step);
 }
 
 /* A live update boot: validate the stream (from the bootmem alone), then
@@ -200,10 +279,17 @@ void memory_init(const struct boot_info *bi, const struct boot_options *opts, ui
     arch_build_page_tables();
     pt_limit = INVALID_PADDR;
     vmap_init();
-    if (live_update)
+    if (live_update) {
         consume_stream(bi);
-    setup_frame_table();
-    bootmem_drain(hand_to_page_allocator, NULL);
+        early_heap_after_live_update();
+    } else {
+        pfn_t nr;
+        struct page_info *table = alloc_frame_table(&nr);
+
+        if (page_alloc_init(table, nr))
+            frame_table_refused(nr);
+        bootmem_drain(hand_to_page_allocator, NULL);
+    }
     page_allocator_live = true;
     if (live_update)
         lu_handover_reserved();

@@ -13,6 +13,15 @@ static struct page_info *frames;
 static pfn_t nr_frames;
 static uint32_t free_head[MAX_ORDER + 1];
 static uint64_t nr_free;
+/*
+ * The descriptors the allocator may read: [valid_lo, valid_hi). All of them
+ * after a cold boot. After a live update only an early window until the
+ * domains run again (page_alloc_init_window): clearing a descriptor per
+ * frame of RAM would make the blackout grow with memory, so the rest is
+ * cleared after the unpause (page_alloc_complete_table), as Linux defers
+ * its struct page init. A buddy outside the window is never free.
+ */
+static pfn_t valid_lo, valid_hi;
 
 struct page_info *pfn_to_page(pfn_t pfn)
 {
@@ -32,15 +41,37 @@ uint64_t page_free_count(void)
 
 int page_alloc_init(struct page_info *table, pfn_t nr_pfns)
 {
-    if (nr_pfns == 0 || nr_pfns >= PFN_NONE)
+    return page_alloc_init_window(table, nr_pfns, 0, nr_pfns);
+}
+
+int page_alloc_init_window(struct page_info *table, pfn_t nr_pfns, pfn_t lo, pfn_t hi)
+{
+    if (nr_pfns == 0 || nr_pfns >= PFN_NONE || lo > hi || hi > nr_pfns)
         return -BATON_EINVAL;
     frames = table;
     nr_frames = nr_pfns;
     nr_free = 0;
-    memset(table, 0, nr_pfns * sizeof(*table));
+    valid_lo = lo;
+    valid_hi = hi;
+    memset(&table[lo], 0, (hi - lo) * sizeof(*table));
     for (unsigned int o = 0; o <= MAX_ORDER; o++)
         free_head[o] = PFN_NONE;
     return 0;
+}
+
+bool page_alloc_grow_window(pfn_t max, pfn_t *lo, pfn_t *hi)
+{
+    if (valid_hi < nr_frames) {             /* upwards first */
+        *lo = valid_hi;
+        *hi = valid_hi = valid_hi + MIN(max, nr_frames - valid_hi);
+    } else if (valid_lo > 0) {
+        *hi = valid_lo;
+        *lo = valid_lo = valid_lo - MIN(max, valid_lo);
+    } else {
+        return false;
+    }
+    memset(&frames[*lo], 0, (*hi - *lo) * sizeof(*frames));
+    return true;
 }
 
 static void list_push(unsigned int order, pfn_t pfn)
@@ -71,12 +102,14 @@ static void list_remove(unsigned int order, pfn_t pfn)
 
 static bool is_free_block(pfn_t pfn, unsigned int order)
 {
-    return pfn < nr_frames && (frames[pfn].flags & PGF_FREE) && frames[pfn].order == order;
+    return pfn >= valid_lo && pfn < valid_hi && (frames[pfn].flags & PGF_FREE) &&
+           frames[pfn].order == order;
 }
 
 void page_free(pfn_t pfn, unsigned int order)
 {
     ASSERT(order <= MAX_ORDER && pfn + (1ULL << order) <= nr_frames);
+    ASSERT(pfn >= valid_lo && pfn + (1ULL << order) <= valid_hi);
     ASSERT(IS_ALIGNED(pfn, 1ULL << order));
     ASSERT(!(frames[pfn].flags & PGF_FREE));
     nr_free += 1ULL << order;

@@ -7,17 +7,23 @@
  */
 #include <baton/arch.h>
 #include <baton/domain.h>
+#include <baton/errno.h>
+#include <baton/lib.h>
 #include <baton/printk.h>
 #include <baton/sched.h>
 #include <baton/time.h>
 
 struct vcpu idle_vcpu;
+/* Work for the idle vCPU, first in first out: a rehearsal, a live update's
+ * exec and a step of the deferred frame table may be due at once. */
+#define IDLE_WORK_MAX 4
+static void (*idle_work[IDLE_WORK_MAX])(void);
+static unsigned int idle_work_count;
 struct vcpu *current = &idle_vcpu;
 bool need_resched;
 
 static struct vcpu *runq_head, *runq_tail;
 static unsigned int slice_left = SLICE_TICKS;
-static void (*idle_work)(void);
 
 bool is_idle_vcpu(const struct vcpu *v)
 {
@@ -80,11 +86,14 @@ static bool can_run(const struct vcpu *v)
            v->domain->pause_count == 0;
 }
 
-/* Next vCPU to run: the first runnable one queued; the rest stay queued. */
+/* Next vCPU to run: the idle vCPU while it has work (a guest that never
+ * blocks must not starve it), else the first runnable one queued. */
 static struct vcpu *pick_next(void)
 {
     struct vcpu *v;
 
+    if (idle_work_count)
+        return &idle_vcpu;
     while ((v = runq_pop()) != NULL)
         if (can_run(v))
             return v;
@@ -170,25 +179,50 @@ static void sched_tick(void)
 
 void sched_init(void)
 {
+    idle_work_count = 0;
     idle_vcpu.state = VCPU_RUNNABLE;
     current = &idle_vcpu;
     arch_set_tick_hook(sched_tick);
 }
 
-void sched_run_on_idle(void (*fn)(void))
+int sched_run_on_idle(void (*fn)(void))
 {
-    idle_work = fn;
+    unsigned long flags = arch_irq_save();
+    int rc = 0;
+
+    for (unsigned int i = 0; i < idle_work_count; i++)
+        if (idle_work[i] == fn)
+            goto out;                   /* already due */
+    if (idle_work_count == IDLE_WORK_MAX) {
+        rc = -BATON_EBUSY;
+        goto out;
+    }
+    idle_work[idle_work_count++] = fn;
     need_resched = true;
+out:
+    arch_irq_restore(flags);
+    return rc;
+}
+
+/* The oldest idle work, taken off the queue; NULL when none (irqs off). */
+static void (*next_idle_work(void))(void)
+{
+    void (*fn)(void) = idle_work_count ? idle_work[0] : NULL;
+
+    if (fn) {
+        idle_work_count--;
+        memmove(&idle_work[0], &idle_work[1], idle_work_count * sizeof(idle_work[0]));
+    }
+    return fn;
 }
 
 void idle_loop(void)
 {
     for (;;) {
         arch_irq_disable();
-        if (idle_work) {
-            void (*fn)(void) = idle_work;
+        void (*fn)(void) = next_idle_work();
 
-            idle_work = NULL;
+        if (fn) {
             fn();
             continue;
         }

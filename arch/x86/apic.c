@@ -66,24 +66,28 @@ static void mask_legacy_pics(void)
     outb(0x21, 0xff); outb(0xa1, 0xff);
 }
 
-/* APIC timer counts (divide by 16) in one second, measured against the TSC. */
-static uint64_t measure_apic_hz(void)
+/*
+ * APIC timer counts (divide by 16) in one second, measured against the TSC
+ * over window_us. The count runs at tens of MHz, so even 1 ms gives a few
+ * parts in 10^5.
+ */
+static uint64_t measure_apic_hz(unsigned int window_us)
 {
-    uint64_t tsc_10ms = tsc_hz() / 100, start;
+    uint64_t window = tsc_hz() * window_us / 1000000, start;
     uint32_t left;
 
     apic_write(APIC_TIMER_DIV, 0x3);
     apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_APIC_TIMER);
     apic_write(APIC_TIMER_INIT, 0xffffffff);
     start = rdtsc();
-    while (rdtsc() - start < tsc_10ms)
+    while (rdtsc() - start < window)
         cpu_relax();
     left = apic_read(APIC_TIMER_CUR);
     apic_write(APIC_TIMER_INIT, 0);
-    return (uint64_t)(0xffffffffu - left) * 100;
+    return (uint64_t)(0xffffffffu - left) * 1000000 / window_us;
 }
 
-void apic_init(void)
+void apic_init(unsigned int calibration_us)
 {
     uint64_t base = rdmsr(MSR_APIC_BASE);
     paddr_t pa = base & PTE_ADDR;
@@ -96,7 +100,7 @@ void apic_init(void)
         panic("apic: cannot map the local APIC at 0x%llx", (unsigned long long)pa);
     apic = phys_to_virt(pa);
     apic_write(APIC_SVR, 0x100 | VECTOR_SPURIOUS);
-    hz = measure_apic_hz();
+    hz = measure_apic_hz(calibration_us);
     if (hz < TIMER_HZ)
         panic("apic: timer does not count (%llu Hz)", (unsigned long long)hz);
     traps_set_irq_handler(VECTOR_APIC_TIMER, timer_interrupt);

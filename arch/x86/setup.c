@@ -100,7 +100,9 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     show_boot_info();
 
     time_start();
-    apic_init();
+    /* 10 ms at a cold boot; 100 us after a live update, where the wait is
+     * part of every domain's blackout (and the TSC is already known) */
+    apic_init(lu_handover_active() ? 100 : 10000);
     /* after a live update the old build's timer worked on this machine, and
      * waiting for ticks would add to the domains' blackout */
     if (!lu_handover_active())

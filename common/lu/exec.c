@@ -160,7 +160,12 @@ int lu_exec(struct kimage *image, struct vcpu *caller)
     x.caller = caller;
     x.pause_tsc = arch_cycles();
     for_each_domain(domain_pause);
-    sched_run_on_idle(exec_on_idle);
+    if (sched_run_on_idle(exec_on_idle)) {
+        for_each_domain(domain_unpause);
+        x.image = NULL;
+        pr_err("LU: exec: the idle vCPU's work queue is full; try again\n");
+        return -BATON_EBUSY;
+    }
     pr_info("LU: exec requested: every domain paused\n");
     return 0;
 }

@@ -233,10 +233,12 @@ void lu_handover_restore(void)
         panic("LU: restore refused the stream (%d): no domain was kept and no domain frame was given to the allocator, halting",
               rc);
     h.t_restored = arch_cycles();
-    free_stream();
     /* consumed: the next boot, if not a live update, is a cold one */
     memset(bc, 0, sizeof(*bc));
     lu_restore_unpause();
     h.t_unpaused = arch_cycles();
     report_downtime();
+    /* the rest of memory joins the allocator while the domains run; the
+     * stream's frames last, since their buddies may lie anywhere */
+    memory_complete_after_live_update(free_stream);
 }

@@ -166,7 +166,11 @@ static void arm(bool on_request)
     r.on_request = on_request;
     r.requested = arch_cycles();
     r.domains = pause_all();
-    sched_run_on_idle(rehearse);
+    if (sched_run_on_idle(rehearse)) {
+        unpause_all();
+        r.armed = false;
+        pr_err("LU: rehearsal: the idle vCPU's work queue is full; this one is skipped\n");
+    }
 }
 
 static void rehearsal_due(struct hv_timer *t)

@@ -32,5 +32,8 @@ unsigned int bootmem_nr_ranges(void);
 bool bootmem_range(unsigned int i, paddr_t *start, paddr_t *end);
 /* Hand every free range to fn and empty the allocator. */
 void bootmem_drain(void (*fn)(paddr_t start, paddr_t end, void *arg), void *arg);
+/* Hand what is free inside [lo, hi) to fn and take it out; the rest stays. */
+void bootmem_drain_window(paddr_t lo, paddr_t hi,
+                          void (*fn)(paddr_t start, paddr_t end, void *arg), void *arg);
 
 #endif

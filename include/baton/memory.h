@@ -25,6 +25,10 @@ uint64_t memory_ram_bytes(void);
 
 /* entry_tsc: the TSC at this build's first instruction (live update downtime). */
 void memory_init(const struct boot_info *bi, const struct boot_options *opts, uint64_t entry_tsc);
+/* A live update boot, once every domain is unpaused: the frame descriptors
+ * and free RAM left out of the early heap go to the page allocator, in
+ * steps while the domains run; then done() (on the idle vCPU). */
+void memory_complete_after_live_update(void (*done)(void));
 
 /* 2^order pages, early (the boot allocator) or late (the page allocator),
  * through the direct map; NULL when there are none. Freeing early pages is

@@ -40,6 +40,13 @@ _Static_assert(sizeof(struct page_info) == LAYOUT_CHOOSE(16, 32),
 
 /* Use table[0 .. nr_pfns) as the frame table; every frame starts in use. */
 int page_alloc_init(struct page_info *table, pfn_t nr_pfns);
+/* The same, but only descriptors [lo, hi) are cleared and usable until
+ * page_alloc_grow_window() has cleared the rest (a live update boot). */
+int page_alloc_init_window(struct page_info *table, pfn_t nr_pfns, pfn_t lo, pfn_t hi);
+/* Clear up to max more descriptors next to the window and add them to it:
+ * true with the new ones in [*lo, *hi); false when the window is the
+ * whole table. Their frames are not free until page_free*(). */
+bool page_alloc_grow_window(pfn_t max, pfn_t *lo, pfn_t *hi);
 /* Give frames [start, end) to the allocator. */
 void page_free_range(pfn_t start, pfn_t end);
 /* A block of 2^order frames, naturally aligned; INVALID_PFN when none. */

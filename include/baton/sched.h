@@ -34,10 +34,12 @@ void sched_forget_domain(struct domain *d);
 
 /*
  * Work that must run on the idle vCPU, where no guest stack is in use (the
- * live update rehearsal throws vCPU stacks away). The idle loop runs fn
- * once, with interrupts off, the next time it gets the CPU: the caller
- * pauses whatever must not run first, so the CPU falls idle.
+ * live update rehearsal throws vCPU stacks away) and no hypercall is half
+ * done. The idle loop runs fn once, with interrupts off, at the next
+ * schedule: the idle vCPU is picked first while it has work. Queued in
+ * order, at most four; fn already queued is not queued twice. 0, or
+ * -BATON_EBUSY when the queue is full.
  */
-void sched_run_on_idle(void (*fn)(void));
+int sched_run_on_idle(void (*fn)(void));
 
 #endif

@@ -31,7 +31,9 @@ uint64_t now_ns(void);
 void udelay(uint64_t us);
 
 /* Local APIC and its timer. */
-void apic_init(void);
+/* The local APIC timer at TIMER_HZ, calibrated against the TSC for
+ * calibration_us (a busy wait: it counts in a live update's downtime). */
+void apic_init(unsigned int calibration_us);
 uint64_t apic_timer_ticks(void);
 #define TIMER_HZ 1000
 

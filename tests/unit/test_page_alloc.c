@@ -477,6 +477,43 @@ static void test_stress_random(void **state)
     assert_true(page_alloc(11) == INVALID_PFN);
 }
 
+/*
+ * A live update boot's window: only descriptors [lo, hi) are cleared and
+ * read; garbage outside never looks like a free buddy; growing the window
+ * clears the next descriptors (up first, then down) and stops at the table.
+ */
+static void test_window_grow(void **state)
+{
+    const pfn_t lo = 1UL << 10, hi = 3UL << 10, n = 1UL << 12;
+    pfn_t glo, ghi;
+
+    (void)state;
+    memset(table, 0xa5, sizeof(table[0]) * n);      /* what the old build left */
+    assert_int_equal(page_alloc_init_window(table, n, hi, lo), -BATON_EINVAL);
+    assert_int_equal(page_alloc_init_window(table, n, lo, n + 1), -BATON_EINVAL);
+    assert_int_equal(page_alloc_init_window(table, n, lo, hi), 0);
+    assert_int_equal(table[lo - 1].flags, 0xa5a5);  /* outside: untouched */
+    page_free_range(lo, hi);
+    assert_true(page_free_count() == hi - lo);
+    /* [1024, 2048) and [2048, 3072): order 10 each, never merged with the
+     * garbage around them */
+    assert_int_equal(page_largest_free_order(), 10);
+    assert_true(page_alloc(11) == INVALID_PFN);
+    assert_true(page_alloc_grow_window(512, &glo, &ghi));
+    assert_true(glo == hi && ghi == hi + 512);
+    assert_int_equal(table[hi].flags, 0);
+    assert_int_equal(table[ghi].flags, 0xa5a5);
+    assert_true(page_alloc_grow_window(4096, &glo, &ghi));     /* the rest above */
+    assert_true(glo == hi + 512 && ghi == n);
+    assert_true(page_alloc_grow_window(4096, &glo, &ghi));     /* then below */
+    assert_true(glo == 0 && ghi == lo);
+    assert_false(page_alloc_grow_window(4096, &glo, &ghi));
+    page_free_range(hi, n);
+    page_free_range(0, lo);
+    assert_true(page_free_count() == n);
+    assert_int_equal(page_largest_free_order(), 12 > MAX_ORDER ? MAX_ORDER : 12);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +532,7 @@ int main(void)
         cmocka_unit_test_setup(test_holes, setup),
         cmocka_unit_test_setup(test_hole_buddy_not_merged, setup),
         cmocka_unit_test_setup(test_stress_random, setup),
+        cmocka_unit_test_setup(test_window_grow, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

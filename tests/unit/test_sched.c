@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <baton/errno.h>
 #include <baton/domain.h>
 #include <baton/sched.h>
 #include "core_fakes.h"
@@ -114,6 +115,36 @@ static void test_idle_when_nothing_runs(void **state)
     core_fake_domain(0, 2)->vcpus[1].state = VCPU_OFFLINE;
     assert_true(is_idle_vcpu(next()));
     assert_int_equal(core_fake.nr_switches, 0);
+}
+
+static void work_a(void) {}
+static void work_b(void) {}
+static void work_c(void) {}
+static void work_d(void) {}
+static void work_e(void) {}
+
+/* Idle work is queued in order, once per function, at most four, and the
+ * idle vCPU is picked over a runnable guest while any is queued. */
+static void test_idle_work_queue(void **state)
+{
+    struct vcpu *a = &queued_domain(0, 1)->vcpus[0];
+
+    (void)state;
+    sched_init();
+    assert_ptr_equal(next(), a);
+    assert_int_equal(sched_run_on_idle(work_a), 0);
+    assert_true(need_resched);
+    assert_int_equal(sched_run_on_idle(work_a), 0);         /* already due: once */
+    assert_int_equal(sched_run_on_idle(work_b), 0);
+    assert_int_equal(sched_run_on_idle(work_c), 0);
+    assert_int_equal(sched_run_on_idle(work_d), 0);
+    assert_int_equal(sched_run_on_idle(work_e), -BATON_EBUSY);
+    /* a never-blocking guest does not starve the idle vCPU's work */
+    assert_true(is_idle_vcpu(next()));
+    assert_true(is_idle_vcpu(next()));
+    sched_init();                                           /* forgets the work */
+    assert_int_equal(sched_run_on_idle(work_e), 0);
+    sched_init();
 }
 
 static void test_lone_vcpu_keeps_running(void **state)
@@ -533,6 +564,7 @@ int main(void)
         cmocka_unit_test_setup(test_slice_reset_by_schedule, setup),
         cmocka_unit_test_setup(test_slice_alone_no_resched, setup),
         cmocka_unit_test_setup(test_slice_expired_then_other_queued, setup),
+        cmocka_unit_test_setup(test_idle_work_queue, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
