@@ -180,7 +180,7 @@ fuzz: $(FUZZ_BINS)
 
 demo:
 	@scripts/deps.sh demo
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all tools build-b
 	@$(PYTHON) tests/qemu/demo.py --build $(O)
 
 deps:

@@ -7,9 +7,11 @@ set -eu
 
 want=${1:-check}
 
-# command-or-file:package pairs
+# command-or-file:package pairs. libc6-dev is only a Recommends of gcc (not
+# installed with --no-install-recommends); the host tools (hvctl) need it.
 demo_needs="
 gcc:gcc
+/usr/include/stdio.h:libc6-dev
 ld:binutils
 nasm:nasm
 kconfig-conf:kconfig-frontends
