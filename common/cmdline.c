@@ -232,6 +232,7 @@ static void opt_lu_test(const char *val, size_t vlen, struct boot_options *opts)
     static const char *const names[] = {
         [LU_TEST_BAD_MAGIC] = "bad-magic", [LU_TEST_ARRAY_OUTSIDE_RAM] = "array-outside-ram",
         [LU_TEST_FLIP_LENGTH] = "flip-length", [LU_TEST_HALT] = "halt",
+        [LU_TEST_FAIL_SAVE] = "fail-save",
     };
 
     for (unsigned int i = LU_TEST_BAD_MAGIC; i < ARRAY_SIZE(names); i++) {
@@ -242,7 +243,7 @@ static void opt_lu_test(const char *val, size_t vlen, struct boot_options *opts)
             return;
         }
     }
-    pr_warn("cmdline: lu_test=%.*s: want bad-magic, array-outside-ram, flip-length or halt, ignored\n",
+    pr_warn("cmdline: lu_test=%.*s: want bad-magic, array-outside-ram, flip-length, halt or fail-save, ignored\n",
             (int)vlen, val);
     opts->invalid++;
 }

@@ -123,6 +123,8 @@ static void exec_on_idle(void)
 
     BUG_ON(!is_idle_vcpu(current));
     rc = lu_save(&x.writer, &dt, &dt_at, &bc);
+    if (!rc && x.test == LU_TEST_FAIL_SAVE)
+        rc = -BATON_ENOMEM;         /* tests only: the way back, on purpose */
     if (!rc)
         rc = check_clear_of_image(&x.writer);
     if (rc) {

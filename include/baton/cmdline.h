@@ -49,6 +49,7 @@ enum lu_test {
     LU_TEST_ARRAY_OUTSIDE_RAM,  /* array-outside-ram: the MFN array beyond RAM */
     LU_TEST_FLIP_LENGTH,        /* flip-length: LU_VERSION's stream_length off by 8 */
     LU_TEST_HALT,               /* halt: stop at the handover, breadcrumb in place */
+    LU_TEST_FAIL_SAVE,          /* fail-save: the save reports -ENOMEM after writing */
 };
 
 struct boot_options {

@@ -136,8 +136,11 @@ def test_updates(build):
         marks, downs = [], []
         for n in range(1, UPDATES + 1):
             image, version = (image_b, v_a + "-b") if n % 2 else (image_a, v_a)
-            pos = len(m.text())
+            mark = len(m.text())
             at, down, secs = lu.update(build, m, image, version)
+            # the update, for the guests, runs from the old build's exec
+            # line (every domain paused) to the new build's boot complete
+            pos = m.wait_for(lu.EXEC_REQUESTED, 1, start=mark).start()
             end = m.wait_for(lu.BOOTED, 5, start=at).end()
             marks.append((pos, end))
             downs.append(down)
@@ -179,9 +182,17 @@ def test_dom0_only(build):
         at, down, _ = lu.update(build, m, image_b, v_a + "-b")
         progress_after(m, at, 0, r"dom0: alive \d+ t=", 1)
         check_dom0(m, m.text())
+        # the breadcrumb is cleared once consumed (read through QMP)
+        words = m.qmp_command("human-monitor-command",
+                              **{"command-line": "xp /3gx 0x%x" % lu.LU_ADDR})
+        vals = re.findall(r"0x([0-9a-f]{16})", words.split(":", 1)[-1])
+        if len(vals) != 3 or any(int(v, 16) for v in vals):
+            raise TestFailure("breadcrumb at 0x%x not cleared after the update: %r"
+                              % (lu.LU_ADDR, words))
         no_failure(m)
         print("domain 0 alone: updated to %s-b, agent answers, alive counter continuous; "
-              "downtime %s" % (v_a, lu.format_downtime(down)))
+              "breadcrumb cleared, MA_XEN and MA_LIVEUPDATE unchanged; downtime %s"
+              % (v_a, lu.format_downtime(down)))
 
 
 def test_big_guest(build):
@@ -249,6 +260,37 @@ def test_corruption(build):
             print("lu_test=%s: %s: %s" % (what, says, found.group(0).strip()))
 
 
+def test_exec_failure(build):
+    """A failure before the jump (lu_test=fail-save: the save reports
+    -ENOMEM, tests only): every domain is unpaused and carries on in the
+    old build, the image stays loaded, and hvctl says why (exit 7)."""
+    _, image_b = images(build)
+    with boot(build, STANDARD[:2], "lu-fail", "lu_test=fail-save") as m:
+        v_a = wait_up(m, [r"^\(d1\) heartbeat \d+ t="])
+        lu.load(build, m, image_b)
+        mark = len(m.text())
+        p = lu.hvctl(build, m, "kexec", "exec", check=False, timeout=120)
+        if p.returncode != 7 or "ENOMEM" not in p.stderr or "old build" not in p.stderr:
+            raise TestFailure("hvctl kexec exec after a failed save: exit %d\n%s%s"
+                              % (p.returncode, p.stdout, p.stderr))
+        g = m.wait_for(r"^\(HV\) LU: exec failed at the save \(-12\): every domain unpaused, "
+                       r"still on this build$", 10, start=mark)
+        beat = m.wait_for(r"^\(d1\) heartbeat (\d+) t=", 30, start=g.end())
+        before = re.findall(r"^\(d1\) heartbeat (\d+) t=", m.text()[:g.start()], re.M)
+        if int(beat.group(1)) != int(before[-1]) + 1:
+            raise TestFailure("heartbeat %s before the failed exec, %s after"
+                              % (before[-1], beat.group(1)))
+        if re.search(lu.BANNER, m.text()[mark:], re.M):
+            raise TestFailure("a new banner after a failed exec")
+        if lu.hvctl(build, m, "kexec", "status", "--type", "live-update").stdout.strip() != \
+                "live-update: loaded":
+            raise TestFailure("the image is no longer loaded after a failed save")
+        no_failure(m)
+        print("lu_test=fail-save: hvctl exit 7 (%s); domains unpaused on %s, heartbeat %s -> %s; "
+              "image still loaded" % (p.stderr.strip().splitlines()[0], v_a, before[-1],
+                                      beat.group(1)))
+
+
 def test_halt_and_dump(build):
     """lu_test=halt stops the old build at the handover point (stream and
     breadcrumb written); QMP dumps memory and tools/lu-dump decodes the
@@ -291,5 +333,6 @@ def test_halt_and_dump(build):
 
 if __name__ == "__main__":
     args = build_dir_from_args()
-    sys.exit(run_tests([test_dom0_only, test_corruption, test_halt_and_dump, test_big_guest,
+    sys.exit(run_tests([test_dom0_only, test_corruption, test_exec_failure, test_halt_and_dump,
+                        test_big_guest,
                         test_updates], args))

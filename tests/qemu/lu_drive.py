@@ -21,6 +21,7 @@ PHASES = ("pause", "save", "kexec", "early-boot", "reserve", "restore", "unpause
 DOWNTIME = (r"^\(HV\) LU: downtime (\d+) us \((\d+) ticks\):"
             + "".join(r" %s (\d+)" % p for p in PHASES) + r" ticks$")
 LU_BOOT = r"^\(HV\) LU: live update boot: "
+EXEC_REQUESTED = r"^\(HV\) LU: exec requested: every domain paused"
 COLD_BOOT = r"^\(HV\) LU: cold boot: ([^\r\n]*)"
 
 
@@ -43,6 +44,15 @@ def identity(doms):
     """What must not change across an update, per domain."""
     return [(d["domid"], d["name"], d["handle"], d["mem_bytes"], d["state"], d["paused"],
              d["privileged"]) for d in doms]
+
+
+def ranges(build, m):
+    """MA_XEN and MA_LIVEUPDATE as (start, size) pairs."""
+    out = []
+    for name in ("xen", "liveupdate"):
+        r = json.loads(hvctl(build, m, "--json", "kexec", "range", name).stdout)
+        out.append((name, r["start"], r["size"]))
+    return out
 
 
 def load(build, m, image, append="console=com1"):
@@ -87,14 +97,19 @@ def exec_update(build, m, want_version, timeout=180):
 def update(build, m, image, want_version):
     """One whole live update: load, exec, the new build up with the same
     domains (domids, names, handles, memory, state). Returns
-    (banner offset, downtime dict, load seconds)."""
+    (banner offset, downtime dict, load seconds). The image slot and the
+    bootmem stay where they were, for the next update."""
     before = identity(domains(build, m))
+    slots = ranges(build, m)
     secs = load(build, m, image)
     at, down = exec_update(build, m, want_version)
     after = identity(domains(build, m))
     if after != before:
         raise TestFailure("domains changed across the update:\nbefore %s\nafter  %s"
                           % (before, after))
+    if ranges(build, m) != slots:
+        raise TestFailure("MA_XEN / MA_LIVEUPDATE moved across the update: %s, then %s"
+                          % (slots, ranges(build, m)))
     if hvctl(build, m, "kexec", "status", "--type", "live-update").stdout.strip() != \
             "live-update: not loaded":
         raise TestFailure("the new build says a live update image is loaded")

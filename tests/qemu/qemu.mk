@@ -4,3 +4,4 @@ qemu-tests += rehearsal
 qemu-tests += control
 qemu-tests += control_plane
 qemu-tests += kexec
+qemu-tests += liveupdate

@@ -508,6 +508,38 @@ static void test_parse_lu_rehearse(void **state)
     assert_int_equal(o.lu_rehearse.period_ms, 500);
 }
 
+static void test_parse_lu_test(void **state)
+{
+    static const char *const garbage[] = {
+        "lu_test", "lu_test=", "lu_test=halt2", "lu_test=HALT", "lu_test=bad",
+        "lu_test=bad-magic,halt", "lu_test=fail-save2", "lu_test=\"\"",
+    };
+    static const struct { const char *s; enum lu_test t; } good[] = {
+        { "lu_test=bad-magic", LU_TEST_BAD_MAGIC },
+        { "lu_test=array-outside-ram", LU_TEST_ARRAY_OUTSIDE_RAM },
+        { "lu_test=flip-length", LU_TEST_FLIP_LENGTH },
+        { "lu_test=halt", LU_TEST_HALT },
+        { "lu_test=fail-save", LU_TEST_FAIL_SAVE },
+    };
+    struct boot_options o;
+    (void)state;
+
+    for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+        harness_log_clear();
+        cmdline_parse(good[i].s, &o);
+        assert_int_equal(o.invalid, 0);
+        assert_int_equal(o.lu_test, good[i].t);
+        assert_true(harness_log_has("damaged on purpose (tests only)"));
+    }
+    for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
+        harness_log_clear();
+        cmdline_parse(garbage[i], &o);
+        if (o.invalid != 1 || o.lu_test != LU_TEST_NONE)
+            fail_msg("'%s': invalid %u, lu_test %d", garbage[i], o.invalid, o.lu_test);
+        assert_true(harness_log_has("want bad-magic, array-outside-ram, flip-length, halt or fail-save"));
+    }
+}
+
 static void test_parse_unknown(void **state)
 {
     struct boot_options o;
@@ -677,6 +709,7 @@ int main(void)
         cmocka_unit_test_setup(test_parse_image_path, setup),
         cmocka_unit_test_setup(test_parse_first_word_rule, setup),
         cmocka_unit_test_setup(test_parse_unterminated, setup),
+        cmocka_unit_test_setup(test_parse_lu_test, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
