@@ -90,16 +90,17 @@ int domain_config_parse(const char *line, struct domain_config *cfg)
 
 /* ---------------------------------------------------------------- memory */
 
+/*
+ * By extent, in the largest aligned blocks: the frame descriptors are not
+ * asked how the memory was allocated, since after a live update they are
+ * the new build's, cleared, and say nothing of it.
+ */
 void domain_free_memory(struct domain *d)
 {
     for (unsigned int i = 0; i < d->nr_extents; i++) {
         struct mem_extent *e = &d->extents[i];
-        for (uint64_t off = 0; off < e->count;) {
-            /* extents were built from whole buddy blocks: give them back as such */
-            unsigned int order = pfn_to_page(e->mfn + off)->order;
-            page_free(e->mfn + off, order);
-            off += 1ULL << order;
-        }
+
+        page_free_range(e->mfn, e->mfn + e->count);
     }
     d->nr_extents = 0;
 }

@@ -195,6 +195,30 @@ def test_dom0_only(build):
               % (v_a, lu.format_downtime(down)))
 
 
+def test_after_update(build):
+    """The new build owns its memory once the update is over: the deferred
+    frame table completes while the domains run, a restored domain can be
+    destroyed (its memory goes back by extent) and a new one created."""
+    _, image_b = images(build)
+    with boot(build, STANDARD[:2], "lu-after") as m:
+        v_a = wait_up(m, [r"^\(d1\) heartbeat \d+ t="])
+        at, down, _ = lu.update(build, m, image_b, v_a + "-b")
+        done = m.wait_for(r"^\(HV\) memory: frame table complete after the live update: "
+                          r"(\d+) step\(s\), (\d+) ticks", 60, start=at, fail_on=BAD)
+        free_before = int(m.wait_for(r"^\(HV\) memory: \d+ MiB usable RAM, (\d+) MiB free",
+                                     5, start=at).group(1))
+        lu.hvctl(build, m, "destroy", "1")
+        if [d["domid"] for d in lu.domains(build, m)] != [0]:
+            raise TestFailure("d1 still listed after destroy")
+        lu.hvctl(build, m, "create", os.path.join(build, "guests", "heartbeat.elf"),
+                 'name=again mem=16M cmdline="period=250"')
+        g = m.wait_for(r"^\(d(\d+)\) heartbeat 2 t=", 60, start=done.end(), fail_on=BAD)
+        no_failure(m)
+        print("after the update: frame table completed in %s step(s) (%s ticks) with the "
+              "domains running (%d MiB free before it); restored d1 destroyed, d%s created "
+              "and beating" % (done.group(1), done.group(2), free_before, g.group(1)))
+
+
 def test_big_guest(build):
     """An update of a guest with 2 GiB of memory (memcheck over all of it)."""
     _, image_b = images(build)
@@ -334,5 +358,5 @@ def test_halt_and_dump(build):
 if __name__ == "__main__":
     args = build_dir_from_args()
     sys.exit(run_tests([test_dom0_only, test_corruption, test_exec_failure, test_halt_and_dump,
-                        test_big_guest,
+                        test_after_update, test_big_guest,
                         test_updates], args))
