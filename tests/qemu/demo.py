@@ -70,11 +70,11 @@ def summary(m, v, ids, dom_before, dom_after, pos, at, load_s, qemu):
     text = m.text()
     marks = [(pos, at)]
     # the shared checks (tests/qemu/rehearsal.py): they raise on any break
-    beats = check_heartbeat(m, text, marks)
+    beats = check_heartbeat(m, text, marks, "update")
     alive = check_dom0(m, text)
-    csum, passes = check_memcheck(m, text, marks)
-    check_pingpong(m, text, marks, 3)
-    check_pingpong(m, text, marks, 4)
+    csum, passes = check_memcheck(m, text, marks, "update")
+    check_pingpong(m, text, marks, 3, "update")
+    check_pingpong(m, text, marks, 4, "update")
     if lu.identity(dom_after) != lu.identity(dom_before):
         raise TestFailure("domains changed across the update:\nbefore %s\nafter  %s"
                           % (lu.identity(dom_before), lu.identity(dom_after)))

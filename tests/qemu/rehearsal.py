@@ -80,7 +80,7 @@ def between(items, lo, hi):
 # ------------------------------------------------------------------ checks
 
 
-def check_heartbeat(m, text, marks):
+def check_heartbeat(m, text, marks, event="rehearsal"):
     beats = lines(text, r"^\(d1\) heartbeat (\d+) t=(\d+)ms$")
     if len(re.findall(r"^\(d1\) heartbeat: dom", text, re.M)) != 1:
         fail(m, "heartbeat (d1) printed its banner more than once: it restarted")
@@ -98,10 +98,10 @@ def check_heartbeat(m, text, marks):
         before = [g for p, g in beats if p < pos]
         after = between(beats, end, marks[k + 1][0] if k + 1 < len(marks) else len(text))
         if not after:
-            fail(m, "no heartbeat (d1) between rehearsal %d and the next" % (k + 1))
+            fail(m, "no heartbeat (d1) between %s %d and the next" % (event, k + 1))
         if before and int(after[0].group(1)) != int(before[-1].group(1)) + 1:
-            fail(m, "rehearsal %d: heartbeat (d1) %s before, %s after"
-                 % (k + 1, before[-1].group(1), after[0].group(1)))
+            fail(m, "%s %d: heartbeat (d1) %s before, %s after"
+                 % (event, k + 1, before[-1].group(1), after[0].group(1)))
     return vals
 
 
@@ -114,7 +114,7 @@ def check_dom0(m, text):
     return alive
 
 
-def check_memcheck(m, text, marks):
+def check_memcheck(m, text, marks, event="rehearsal"):
     filled = re.findall(r"^\(d2\) memcheck: filled (\d+) pages checksum=(0x[0-9a-f]+)$", text, re.M)
     if len(filled) != 1:
         fail(m, "memcheck (d2) filled %d times (a restart refills)" % len(filled))
@@ -131,12 +131,12 @@ def check_memcheck(m, text, marks):
     after_first = between(passes, marks[0][1], len(text))
     after_last = between(passes, marks[-1][1], len(text))
     if not after_first or not after_last:
-        fail(m, "memcheck (d2): %d passes after the first rehearsal, %d after the last"
-             % (len(after_first), len(after_last)))
+        fail(m, "memcheck (d2): %d passes after the first %s, %d after the last"
+             % (len(after_first), event, len(after_last)))
     return csum, ks
 
 
-def check_pingpong(m, text, marks, domid):
+def check_pingpong(m, text, marks, domid, event="rehearsal"):
     if len(re.findall(r"^\(d%d\) pingpong: connected" % domid, text, re.M)) != 1:
         fail(m, "pingpong (d%d) connected more than once: it restarted" % domid)
     trips = lines(text, r"^\(d%d\) pingpong: (\d+) round trips$" % domid)
@@ -152,8 +152,8 @@ def check_pingpong(m, text, marks, domid):
         if not before:
             continue        # not connected yet at this rehearsal
         if not after or int(after[-1].group(1)) <= int(before[-1].group(1)):
-            fail(m, "pingpong (d%d) made no progress across rehearsal %d: %s before, %s after"
-                 % (domid, k + 1, before[-1].group(1), [g.group(1) for g in after]))
+            fail(m, "pingpong (d%d) made no progress across %s %d: %s before, %s after"
+                 % (domid, event, k + 1, before[-1].group(1), [g.group(1) for g in after]))
     counted = [k for k, (pos, _) in enumerate(marks) if any(p < pos for p, _ in trips)]
     if len(counted) < len(marks) // 2:
         fail(m, "pingpong (d%d) running at only %d of %d rehearsals"
