@@ -152,11 +152,6 @@ static struct page_info *alloc_frame_table(pfn_t *nr)
     return phys_to_virt(table);
 }
 
-static void frame_table_refused(pfn_t nr)
-{
-    panic("memory: %llu frames is more than the frame table can index", (unsigned long long)nr);
-}
-
 static void hand_to_page_allocator(paddr_t start, paddr_t end, void *arg)
 {
     (void)arg;
@@ -182,31 +177,48 @@ static bool setup_boot_allocator(const struct boot_info *bi, const struct boot_o
 }
 
 /*
- * A live update boot, the stream consumed: the page allocator gets only an
- * early heap, LU_EARLY_HEAP of the largest free range, for what the
- * restore needs; only its frame descriptors are cleared now. Everything
- * else waits for memory_complete_after_live_update(), after the unpause,
- * so the blackout does not grow with the RAM of the host.
+ * The early heap of a live update boot: LU_EARLY_HEAP of the largest free
+ * range, for what the restore needs. Only its frame descriptors are
+ * cleared before the domains run; everything else waits for
+ * memory_complete_after_live_update(), after the unpause, so the blackout
+ * does not grow with the RAM of the host.
  */
 #define LU_EARLY_HEAP   MiB(32)
 
-static void early_heap_after_live_update(void)
+static void early_heap_window(paddr_t *lo, paddr_t *hi)
 {
-    paddr_t lo = 0, hi = 0, s, e;
+    paddr_t s, e;
+
+    *lo = *hi = 0;
+    for (unsigned int i = 0; bootmem_range(i, &s, &e); i++)
+        if (e - s > *hi - *lo) {
+            *lo = s;
+            *hi = e;
+        }
+    *hi = MIN(*hi, *lo + LU_EARLY_HEAP);
+}
+
+/*
+ * The page allocator: the frame table, then the free RAM the boot
+ * allocator holds inside the window of descriptors cleared now (all of it
+ * at a cold boot, the early heap after a live update).
+ */
+static void setup_page_allocator(bool live_update)
+{
     pfn_t nr;
     struct page_info *table = alloc_frame_table(&nr);
+    paddr_t lo = 0, hi = (paddr_t)nr << PAGE_SHIFT;
 
-    for (unsigned int i = 0; bootmem_range(i, &s, &e); i++)
-        if (e - s > hi - lo) {
-            lo = s;
-            hi = e;
-        }
-    hi = MIN(hi, lo + LU_EARLY_HEAP);
+    if (live_update)
+        early_heap_window(&lo, &hi);
     if (page_alloc_init_window(table, nr, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT))
-        frame_table_refused(nr);
+        panic("memory: %llu frames is more than the frame table can index",
+              (unsigned long long)nr);
     bootmem_drain_window(lo, hi, hand_to_page_allocator, NULL);
-    pr_info("memory: early heap %016llx-%016llx until the domains run; the rest of the frame table after\n",
-            (unsigned long long)lo, (unsigned long long)(hi - 1));
+    if (live_update)
+        pr_info("memory: early heap %016llx-%016llx until the domains run; the rest of the frame table after\n",
+                (unsigned long long)lo, (unsigned long long)(hi - 1));
+    page_allocator_live = true;
 }
 
 /*
@@ -241,17 +253,18 @@ static void deferred_step(void)
     hv_timer_set(&deferred.timer, now_ns() + 1000000);
 }
 
+/* The next step on the idle vCPU; its queue full, a millisecond later. */
 static void deferred_timer(struct hv_timer *t)
 {
-    (void)t;
-    sched_run_on_idle(deferred_step);
+    if (sched_run_on_idle(deferred_step))
+        hv_timer_set(t, now_ns() + 1000000);
 }
 
 void memory_complete_after_live_update(void (*done)(void))
 {
     deferred.done = done;
     deferred.timer.fn = deferred_timer;
-    sched_run_on_idle(deferred_step);
+    deferred_timer(&deferred.timer);
 }
 
 /* A live update boot: validate the stream (from the bootmem alone), then
@@ -279,18 +292,9 @@ void memory_init(const struct boot_info *bi, const struct boot_options *opts, ui
     arch_build_page_tables();
     pt_limit = INVALID_PADDR;
     vmap_init();
-    if (live_update) {
+    if (live_update)
         consume_stream(bi);
-        early_heap_after_live_update();
-    } else {
-        pfn_t nr;
-        struct page_info *table = alloc_frame_table(&nr);
-
-        if (page_alloc_init(table, nr))
-            frame_table_refused(nr);
-        bootmem_drain(hand_to_page_allocator, NULL);
-    }
-    page_allocator_live = true;
+    setup_page_allocator(live_update);
     if (live_update)
         lu_handover_reserved();
 

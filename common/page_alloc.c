@@ -18,7 +18,7 @@ static uint64_t nr_free;
  * after a cold boot. After a live update only an early window until the
  * domains run again (page_alloc_init_window): clearing a descriptor per
  * frame of RAM would make the blackout grow with memory, so the rest is
- * cleared after the unpause (page_alloc_complete_table), as Linux defers
+ * cleared after the unpause (page_alloc_grow_window), as Linux defers
  * its struct page init. A buddy outside the window is never free.
  */
 static pfn_t valid_lo, valid_hi;

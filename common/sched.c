@@ -14,16 +14,16 @@
 #include <baton/time.h>
 
 struct vcpu idle_vcpu;
-/* Work for the idle vCPU, first in first out: a rehearsal, a live update's
- * exec and a step of the deferred frame table may be due at once. */
-#define IDLE_WORK_MAX 4
-static void (*idle_work[IDLE_WORK_MAX])(void);
-static unsigned int idle_work_count;
 struct vcpu *current = &idle_vcpu;
 bool need_resched;
 
 static struct vcpu *runq_head, *runq_tail;
 static unsigned int slice_left = SLICE_TICKS;
+/* Work for the idle vCPU, first in first out: a rehearsal, a live update's
+ * exec and a step of the deferred frame table may be due at once. */
+#define IDLE_WORK_MAX 4
+static void (*idle_work[IDLE_WORK_MAX])(void);
+static unsigned int idle_work_count;
 
 bool is_idle_vcpu(const struct vcpu *v)
 {

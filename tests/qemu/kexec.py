@@ -46,24 +46,10 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from baton_qemu import Machine, TestFailure, build_dir_from_args, run_tests, tail  # noqa: E402
 from domain_sets import STANDARD  # noqa: E402
+from lu_drive import AGENT, BANNER, BOOTED, LU_ADDR, LU_ARG, exec_in_background, hvctl, same_qemu  # noqa: E402
 
-BOOTED = r"^\(HV\) Baton: boot complete$"
-AGENT = r"^\(d0\) dom0: agent on COM2"
-BANNER = r"^\(HV\) Baton (\S+) \(build-id ([0-9a-f]{40})\)$"
-LU_ADDR = 0x10000000
-LU_ARG = "liveupdate=64M@0x%x" % LU_ADDR
 APPEND = "console=com1 " + LU_ARG
 NAMES = ["dom0", "heartbeat", "memcheck", "ping", "pong"]
-
-
-def hvctl(build, m, *args, check=True, timeout=600):
-    env = dict(os.environ, BATON_CTL="unix:" + m.ctl_path())
-    p = subprocess.run([os.path.join(build, "tools", "hvctl")] + list(args), env=env,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=timeout)
-    if check and p.returncode != 0:
-        raise TestFailure("hvctl %s: exit %d\nstdout: %s\nstderr: %s\nlog tail:\n%s"
-                          % (" ".join(args), p.returncode, p.stdout, p.stderr, tail(m.text())))
-    return p
 
 
 def stripped_modules(build, work):
@@ -94,20 +80,6 @@ def memory_map(text):
     return out
 
 
-def qmp_events(m):
-    """query-status, collecting every event QMP sent since the last command."""
-    m.qmp.sendall(json.dumps({"execute": "query-status"}).encode() + b"\n")
-    events = []
-    while True:
-        r = m._qmp_read()
-        if "event" in r:
-            events.append(r["event"])
-        elif "return" in r:
-            return r["return"], events
-        elif "error" in r:
-            raise TestFailure("QMP query-status: %s" % r["error"])
-
-
 EXEC_LINE = r"^\(HV\) kexec: exec of the default image"
 
 
@@ -115,12 +87,10 @@ def exec_and_time(build, m, mark):
     """hvctl kexec exec in the background while the log is watched: the wall
     times at which the hypervisor's 'kexec: exec' line and the new banner
     first appear (the log is polled every 2 ms)."""
-    env = dict(os.environ, BATON_CTL="unix:" + m.ctl_path())
     rx_exec, rx_banner = re.compile(EXEC_LINE, re.M), re.compile(BANNER, re.M)
     seen = {}
     t0 = time.time()
-    p = subprocess.Popen([os.path.join(build, "tools", "hvctl"), "kexec", "exec"], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    p = exec_in_background(build, m)
     while "banner" not in seen:
         text = m.text()
         if time.time() - t0 > 120:
@@ -187,12 +157,7 @@ def check_new_build(build, m, at, version, map_a, pid, step):
     names = [d["name"] for d in json.loads(hvctl(build, m, "--json", "list").stdout)]
     if names != NAMES:
         raise TestFailure("domains after kexec %d: %s, want %s" % (step, names, NAMES))
-    status, events = qmp_events(m)
-    if m.proc.poll() is not None or m.proc.pid != pid or status.get("status") != "running":
-        raise TestFailure("QEMU is not the same running process: %s" % status)
-    bad = [e for e in events if e in ("RESET", "SHUTDOWN", "STOP")]
-    if bad:
-        raise TestFailure("QMP events %s: QEMU was reset" % bad)
+    status, events = same_qemu(m, pid)
     print("  same QEMU process %d, status %s, no RESET/SHUTDOWN event (events: %s); memory "
           "map identical (%d entries); bootmem at 0x%x again; domains %s"
           % (pid, status.get("status"), events or "none", len(map_now), LU_ADDR, names))

@@ -21,6 +21,7 @@ by one, memcheck's checksum never changes and no MEMCHECK FAIL appears,
 pingpong keeps counting (its own sequence check prints PINGPONG FAIL on a
 gap or a duplicate), domain 0 never restarts and its agent answers.
 """
+import json
 import os
 import re
 import shutil
@@ -33,7 +34,6 @@ from baton_qemu import FAIL_MARKERS, Machine, TestFailure, build_dir_from_args, 
 from domain_sets import STANDARD, modules  # noqa: E402
 import lu_drive as lu  # noqa: E402
 from rehearsal import check_dom0, check_heartbeat, check_memcheck, check_pingpong  # noqa: E402
-from kexec import qmp_events  # noqa: E402
 
 BAD = FAIL_MARKERS + ("PANIC", "FAIL", "crashed", "domains lost")
 UPDATES = 20
@@ -69,15 +69,6 @@ def wait_up(m, extra=()):
     for pattern in extra:
         m.wait_for(pattern, 120, fail_on=BAD)
     return m.wait_for(lu.BANNER, 1).group(1)
-
-
-def same_qemu(m, pid):
-    status, events = qmp_events(m)
-    if m.proc.poll() is not None or m.proc.pid != pid or status.get("status") != "running":
-        raise TestFailure("QEMU is not the same running process: %s" % status)
-    bad = [e for e in events if e in ("RESET", "SHUTDOWN", "STOP")]
-    if bad:
-        raise TestFailure("QMP events %s: QEMU was reset or stopped" % bad)
 
 
 def progress_after(m, at, domid, pattern, count=2):
@@ -144,7 +135,7 @@ def test_updates(build):
             end = m.wait_for(lu.BOOTED, 5, start=at).end()
             marks.append((pos, end))
             downs.append(down)
-            same_qemu(m, pid)
+            lu.same_qemu(m, pid)
             # the guests' own progress after this update
             progress_after(m, end, 1, r"heartbeat \d+ t=")
             progress_after(m, end, 2, r"memcheck: pass \d+ ok", 1)
@@ -262,9 +253,7 @@ def test_corruption(build):
             v_a = wait_up(m)
             lu.load(build, m, image_b)
             mark = len(m.text())
-            p = subprocess.Popen([os.path.join(build, "tools", "hvctl"), "kexec", "exec"],
-                                 env=dict(os.environ, BATON_CTL="unix:" + m.ctl_path()),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            p = lu.exec_in_background(build, m)
             try:
                 m.wait_for(r"^\(HV\) LU: lu_test: the handover is damaged on purpose", 60,
                            start=mark, fail_on=())
@@ -326,9 +315,7 @@ def test_halt_and_dump(build):
             wait_up(m, [r"^\(d3\) pingpong: connected"])
             lu.load(build, m, image_b)
             mark = len(m.text())
-            p = subprocess.Popen([os.path.join(build, "tools", "hvctl"), "kexec", "exec"],
-                                 env=dict(os.environ, BATON_CTL="unix:" + m.ctl_path()),
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            p = lu.exec_in_background(build, m)
             try:
                 g = m.wait_for(r"^\(HV\) LU: halted at the handover \(lu_test=halt\): "
                                r"breadcrumb at (0x[0-9a-f]+)", 60, start=mark, fail_on=())
@@ -343,7 +330,6 @@ def test_halt_and_dump(build):
                                timeout=120)
             if r.returncode != 0:
                 raise TestFailure("lu-dump: exit %d\n%s%s" % (r.returncode, r.stdout, r.stderr))
-            import json
             doc = json.loads(r.stdout)
             doms = doc.get("domains", [])
             ids = [d.get("domid") for d in doms]

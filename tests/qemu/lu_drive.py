@@ -35,6 +35,42 @@ def hvctl(build, m, *args, check=True, timeout=600):
     return p
 
 
+def qmp_events(m):
+    """query-status, collecting every event QMP sent since the last command."""
+    m.qmp.sendall(json.dumps({"execute": "query-status"}).encode() + b"\n")
+    events = []
+    while True:
+        r = m._qmp_read()
+        if "event" in r:
+            events.append(r["event"])
+        elif "return" in r:
+            return r["return"], events
+        elif "error" in r:
+            raise TestFailure("QMP query-status: %s" % r["error"])
+
+
+def same_qemu(m, pid):
+    """The same QEMU process, running, and no RESET, SHUTDOWN or STOP event
+    since the last QMP command: nothing reset the machine. Returns
+    (status, events)."""
+    status, events = qmp_events(m)
+    if m.proc.poll() is not None or m.proc.pid != pid or status.get("status") != "running":
+        raise TestFailure("QEMU is not the same running process: %s" % status)
+    bad = [e for e in events if e in ("RESET", "SHUTDOWN", "STOP")]
+    if bad:
+        raise TestFailure("QMP events %s: QEMU was reset or stopped" % bad)
+    return status, events
+
+
+def exec_in_background(build, m):
+    """hvctl kexec exec, not waited for: for updates that never answer (the
+    old build halts, or the new one does not restore domain 0). Kill it
+    when done with it."""
+    return subprocess.Popen([os.path.join(build, "tools", "hvctl"), "kexec", "exec"],
+                            env=dict(os.environ, BATON_CTL="unix:" + m.ctl_path()),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def domains(build, m):
     """hvctl --json list, as a list of dicts."""
     return json.loads(hvctl(build, m, "--json", "list").stdout)
