@@ -10,6 +10,7 @@
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/printk.h>
+#include <public/multiboot2.h>
 
 /* multiboot1 information structure (fields we use, by offset) */
 #define MB1_FLAG_MEM      (1u << 0)
@@ -32,13 +33,7 @@ struct mb1_module {
     uint32_t mod_start, mod_end, string, reserved;
 };
 
-/* multiboot2 tags */
-#define MB2_TAG_END       0
-#define MB2_TAG_CMDLINE   1
-#define MB2_TAG_LOADER    2
-#define MB2_TAG_MODULE    3
-#define MB2_TAG_MEMINFO   4
-#define MB2_TAG_MMAP      6
+/* multiboot2 (tag numbers: public/multiboot2.h) */
 #define MB2_INFO_MAX      (1u << 20)   /* refuse absurd total sizes */
 
 struct mb2_tag {

@@ -6,6 +6,7 @@
 #ifndef BATON_BOOTINFO_H
 #define BATON_BOOTINFO_H
 
+#include <public/multiboot2.h>
 #include <baton/types.h>
 
 #define BOOT_CMDLINE_MAX   1024
@@ -46,7 +47,7 @@ struct boot_info {
 };
 
 #define MB1_BOOT_MAGIC 0x2badb002
-#define MB2_BOOT_MAGIC 0x36d76289
+#define MB2_BOOT_MAGIC MB2_BOOTLOADER_MAGIC
 
 /*
  * Map [pa, pa + len) for reading, or NULL when it cannot be (outside what is

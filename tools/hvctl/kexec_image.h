@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <public/control.h>
+#include <public/multiboot2.h>
 
 /* ------------------------------------------------------------ the purgatory */
 
@@ -27,8 +28,6 @@ extern const unsigned char hvctl_purgatory_end[];
 
 /* ------------------------------------------------------------ the image */
 
-#define MB2_HEADER_MAGIC    0xe85250d6u
-#define MB2_BOOTLOADER_MAGIC 0x36d76289u
 #define MB2_SEARCH          32768u  /* the header lies in the file's first 32 KiB */
 #define MB2_IMAGE_LOADS_MAX 8u
 
@@ -66,14 +65,6 @@ int mb2_image_parse(const uint8_t *file, size_t size, struct mb2_image *img, cha
 void mb2_image_bytes(const uint8_t *file, const struct mb2_image *img, uint8_t *out);
 
 /* ------------------------------------------------------------ the MBI */
-
-#define MB2_TAG_END         0
-#define MB2_TAG_CMDLINE     1
-#define MB2_TAG_LOADER      2
-#define MB2_TAG_MODULE      3
-#define MB2_TAG_MEMINFO     4
-#define MB2_TAG_MMAP        6
-#define MB2_TAG_LOAD_BASE   21
 
 struct mbi_module {
     uint32_t start, end;        /* physical; end exclusive (multiboot2's mod_end) */
