@@ -21,6 +21,18 @@ struct domain *domain_slot(unsigned int i)
     return i < CONFIG_MAX_DOMAINS ? &domains[i] : NULL;
 }
 
+unsigned int domain_for_each(void (*fn)(struct domain *d))
+{
+    unsigned int n = 0;
+
+    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
+        if (domain_slot(i)->state != DOMAIN_FREE) {
+            fn(domain_slot(i));
+            n++;
+        }
+    return n;
+}
+
 struct domain *domain_by_id(uint16_t domid)
 {
     for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)

@@ -41,13 +41,6 @@ void lu_exec_set_test(enum lu_test test)
     x.test = test;
 }
 
-static void for_each_domain(void (*fn)(struct domain *d))
-{
-    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
-        if (domain_slot(i)->state != DOMAIN_FREE)
-            fn(domain_slot(i));
-}
-
 /* Nothing of the stream may lie where kexec_reloc will copy. */
 static int check_clear_of_image(const struct lu_writer *w)
 {
@@ -108,7 +101,7 @@ static int add_breadcrumb(const struct lu_breadcrumb *bc)
 static void fail(int rc, const char *where)
 {
     lu_writer_free(&x.writer);
-    for_each_domain(domain_unpause);
+    domain_for_each(domain_unpause);
     arch_vcpu_set_return(x.caller, rc);
     pr_err("LU: exec failed at %s (%d): every domain unpaused, still on this build\n", where, rc);
     x.image = NULL;
@@ -161,9 +154,9 @@ int lu_exec(struct kimage *image, struct vcpu *caller)
     x.image = image;
     x.caller = caller;
     x.pause_tsc = arch_cycles();
-    for_each_domain(domain_pause);
+    domain_for_each(domain_pause);
     if (sched_run_on_idle(exec_on_idle)) {
-        for_each_domain(domain_unpause);
+        domain_for_each(domain_unpause);
         x.image = NULL;
         pr_err("LU: exec: the idle vCPU's work queue is full; try again\n");
         return -BATON_EBUSY;

@@ -50,35 +50,6 @@ static struct rehearsal {
     struct lu_stream stream;
 } r;
 
-static unsigned int pause_all(void)
-{
-    unsigned int n = 0;
-
-    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++) {
-        struct domain *d = domain_slot(i);
-
-        if (d->state != DOMAIN_FREE) {
-            domain_pause(d);
-            n++;
-        }
-    }
-    return n;
-}
-
-static void unpause_all(void)
-{
-    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
-        if (domain_slot(i)->state != DOMAIN_FREE)
-            domain_unpause(domain_slot(i));
-}
-
-static void drop_all(void)
-{
-    for (unsigned int i = 0; i < CONFIG_MAX_DOMAINS; i++)
-        if (domain_slot(i)->state != DOMAIN_FREE)
-            domain_drop_state(domain_slot(i));
-}
-
 /* Charge the cycles since *mark to phase p. */
 static void charge(enum phase p, uint64_t *mark)
 {
@@ -128,12 +99,12 @@ static void rehearse(void)
     rc = lu_save(&r.writer, &dt, &dt_at, &bc);
     charge(SAVE, &mark);
     if (rc) {
-        unpause_all();
+        domain_for_each(domain_unpause);
         pr_err("LU: rehearsal %u of %u: save failed (%d): nothing dropped, domains unpaused\n",
                r.done, r.count, rc);
         return;
     }
-    drop_all();
+    domain_for_each(domain_drop_state);
     charge(DROP, &mark);
     rc = lu_stream_open(&r.reader, &bc, &r.stream);
     charge(OPEN, &mark);
@@ -165,9 +136,9 @@ static void arm(bool on_request)
     r.armed = true;
     r.on_request = on_request;
     r.requested = arch_cycles();
-    r.domains = pause_all();
+    r.domains = domain_for_each(domain_pause);
     if (sched_run_on_idle(rehearse)) {
-        unpause_all();
+        domain_for_each(domain_unpause);
         r.armed = false;
         pr_err("LU: rehearsal: the idle vCPU's work queue is full; this one is skipped\n");
     }

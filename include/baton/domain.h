@@ -119,6 +119,8 @@ struct domain *domain_by_id(uint16_t domid);     /* an ALIVE domain or NULL */
 /* Any domain holding the id, whatever its state but FREE (restore's checks). */
 struct domain *domain_by_id_any(uint16_t domid);
 struct domain *domain_slot(unsigned int i);      /* i < CONFIG_MAX_DOMAINS, any state */
+/* fn on every domain that is not FREE, in slot order; how many. */
+unsigned int domain_for_each(void (*fn)(struct domain *d));
 /* A FREE slot, zeroed, with domid and RESTORING state; NULL when full. */
 struct domain *domain_claim_slot(uint16_t domid);
 void domain_crash(struct domain *d, const char *why);
