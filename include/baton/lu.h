@@ -60,7 +60,6 @@ struct liveupdate_opt;
 struct kimage;
 struct vcpu;
 
-
 #ifdef CONFIG_LIVE_UPDATE
 /*
  * A live update boot (common/lu/handover.c), in the order memory_init and
