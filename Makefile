@@ -165,7 +165,7 @@ tools: $(TOOL_BINS)
 # check: install what is missing, build everything, run every test.
 check:
 	@scripts/deps.sh check
-	@$(MAKE) --no-print-directory all unit tools $(FUZZ_BINS) build-b
+	@$(MAKE) --no-print-directory all unit tools $(FUZZ_BINS) build-b kexec-tools
 	@$(PYTHON) tests/run-check.py --build $(O) \
 		--unit $(UNIT_BINS) --fuzz $(FUZZ_BINS) --qemu $(qemu-tests)
 

@@ -26,6 +26,8 @@ grub-mkrescue:grub-common
 /usr/lib/grub/i386-pc/multiboot2.mod:grub-pc-bin
 xorriso:xorriso
 mformat:mtools
+dpkg-source:dpkg-dev
+/usr/include/xenctrl.h:libxen-dev
 "
 
 needs=$demo_needs
@@ -43,16 +45,52 @@ for pair in $needs; do
     missing="$missing $pkg"
 done
 
-if [ -z "$missing" ]; then
+# make kexec-tools (in check) runs `apt-get source kexec-tools`: it needs a
+# deb-src entry, which a fresh Debian 12 lacks. Ours is the deb entries of
+# /etc/apt/sources.list.d/debian.sources as deb-src.
+src_list=/etc/apt/sources.list.d/baton-src.sources
+need_src=no
+if [ "$want" = check ] &&
+   ! apt-cache showsrc kexec-tools 2>/dev/null | grep -q '^Package: kexec-tools$'; then
+    need_src=yes
+fi
+
+if [ -z "$missing" ] && [ $need_src = no ]; then
     exit 0
 fi
 
-echo "deps: installing:$missing"
 if [ "$(id -u)" != 0 ]; then
-    echo "deps: need root to install packages (run as root or install:$missing)" >&2
+    [ -n "$missing" ] &&
+        echo "deps: need root to install packages (run as root or install:$missing)" >&2
+    [ $need_src = yes ] &&
+        echo "deps: need root to add a deb-src entry for kexec-tools ($src_list)" >&2
     exit 1
+fi
+if [ $need_src = yes ] && [ ! -e "$src_list" ]; then
+    echo "deps: adding $src_list (deb-src, for apt-get source kexec-tools)"
+    cat >"$src_list" <<'SOURCES'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: http://deb.debian.org/debian-security
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SOURCES
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-# shellcheck disable=SC2086
-apt-get install -y -q --no-install-recommends $missing
+if [ -n "$missing" ]; then
+    echo "deps: installing:$missing"
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing
+fi
+if [ $need_src = yes ] &&
+   ! apt-cache showsrc kexec-tools 2>/dev/null | grep -q '^Package: kexec-tools$'; then
+    echo "deps: apt still finds no source package kexec-tools (see $src_list)" >&2
+    exit 1
+fi
