@@ -172,7 +172,7 @@ check:
 check-unit: unit
 	@$(PYTHON) tests/run-check.py --build $(O) --unit $(UNIT_BINS)
 
-check-qemu: all build-b
+check-qemu: all build-b kexec-tools
 	@$(PYTHON) tests/run-check.py --build $(O) --qemu $(qemu-tests)
 
 fuzz: $(FUZZ_BINS)

@@ -5,3 +5,4 @@ qemu-tests += control
 qemu-tests += control_plane
 qemu-tests += kexec
 qemu-tests += liveupdate
+qemu-tests += kexec_tools
