@@ -68,14 +68,14 @@ static int kexec_range(struct hvctl *h, int argc, char **argv)
  * exec: the agent answers first, then jumps. A default kexec: a notice
  * within 2 s means the hypercall came back, so the jump failed. A live
  * update: domain 0's agent crosses it, and its notice from the new build
- * is the answer (60 s: a TCG update of a large host takes seconds).
+ * is the answer (CTL_EXEC_WAIT_*_MS).
  */
 static int kexec_exec(struct hvctl *h, int type)
 {
     bool lu = type == KEXEC_TYPE_LIVE_UPDATE;
     int exec_rc = 0, rc;
 
-    rc = ctl_kexec_exec(h->c, (uint8_t)type, lu ? 60000 : 2000, &exec_rc);
+    rc = ctl_kexec_exec(h->c, (uint8_t)type, lu ? CTL_EXEC_WAIT_LU_MS : CTL_EXEC_WAIT_MS, &exec_rc);
     if (rc == CTL_ERR_EXEC)
         fprintf(stderr, "hvctl: kexec exec: the hypercall returned %d (%s)%s\n", exec_rc,
                 ctl_errname(exec_rc), lu ? "; the domains run on in the old build" : "");

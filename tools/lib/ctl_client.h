@@ -123,5 +123,10 @@ int ctl_kexec_status(struct ctl_client *c, uint8_t type);
  */
 int ctl_kexec_exec(struct ctl_client *c, uint8_t type, unsigned int wait_ms,
                    int *exec_status);
+/* What the tools wait for exec's notice: a default kexec that fails says
+ * so at once; a live update answers from the new build, and a TCG update
+ * of a large host takes seconds. */
+#define CTL_EXEC_WAIT_MS        2000u
+#define CTL_EXEC_WAIT_LU_MS     60000u
 
 #endif

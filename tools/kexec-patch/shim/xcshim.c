@@ -20,14 +20,7 @@
 #include "ctl_client.h"
 #include "xcshim.h"
 
-/*
- * How long exec waits for the agent's notice (as hvctl kexec exec): a
- * default kexec that fails says so at once; a live update answers from
- * the new build, and a TCG update of a large host takes seconds.
- */
-#define EXEC_WAIT_MS        2000u
-#define EXEC_WAIT_LU_MS     60000u
-#define EXEC_WAIT_LU_TEXT   "60 s"
+#define EXEC_WAIT_LU_TEXT   "60 s"    /* CTL_EXEC_WAIT_LU_MS, for messages */
 
 _Static_assert(XCSHIM_SEGMENTS_MAX == CTL_KEXEC_SEGMENTS_MAX, "xcshim.h's segment limit");
 
@@ -340,7 +333,7 @@ int xcshim_kexec_exec(int type)
 
     if (!c || bad_type("kexec exec", type))
         return -1;
-    rc = ctl_kexec_exec(c, (uint8_t)type, lu ? EXEC_WAIT_LU_MS : EXEC_WAIT_MS, &status);
+    rc = ctl_kexec_exec(c, (uint8_t)type, lu ? CTL_EXEC_WAIT_LU_MS : CTL_EXEC_WAIT_MS, &status);
     if (rc == CTL_ERR_EXEC)
         return refuse(status < 0 ? xcshim_errno(status) : EIO, "kexec exec: the hypervisor accepted, then failed: "
                       "%s (%s)%s", ctl_strerror(status), ctl_errname(status),
