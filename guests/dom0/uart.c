@@ -66,12 +66,22 @@ size_t uart_read(uint8_t *buf, size_t max)
     return n;
 }
 
+/* Spin this long on a busy transmitter before yielding per poll: the
+ * emulated line empties its FIFO in microseconds, far sooner than a round
+ * of the other domains' slices would give the CPU back. */
+#define TX_SPIN_NS  (NS_PER_MS / 5)   /* 200 us */
+
 static bool wait_lsr(uint8_t bit, uint64_t deadline_ns)
 {
+    uint64_t spin_until = now_ns() + TX_SPIN_NS;
+
     while (!(inb(uart_base + UART_LSR) & bit)) {
-        if (now_ns() >= deadline_ns)
+        uint64_t now = now_ns();
+
+        if (now >= deadline_ns)
             return false;
-        hc_sched_yield();
+        if (now >= spin_until)
+            hc_sched_yield();
     }
     return true;
 }
