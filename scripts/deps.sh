@@ -17,6 +17,8 @@ nasm:nasm
 kconfig-conf:kconfig-frontends
 qemu-system-x86_64:qemu-system-x86
 python3:python3
+dpkg-source:dpkg-dev
+/usr/include/xenctrl.h:libxen-dev
 "
 check_needs="
 /usr/include/cmocka.h:libcmocka-dev
@@ -26,8 +28,7 @@ grub-mkrescue:grub-common
 /usr/lib/grub/i386-pc/multiboot2.mod:grub-pc-bin
 xorriso:xorriso
 mformat:mtools
-dpkg-source:dpkg-dev
-/usr/include/xenctrl.h:libxen-dev
+/usr/lib/python3/dist-packages/jsonschema:python3-jsonschema
 "
 
 needs=$demo_needs
@@ -45,13 +46,12 @@ for pair in $needs; do
     missing="$missing $pkg"
 done
 
-# make kexec-tools (in check) runs `apt-get source kexec-tools`: it needs a
+# make kexec-tools (in check and demo) runs `apt-get source kexec-tools`: it needs a
 # deb-src entry, which a fresh Debian 12 lacks. Ours is the deb entries of
 # /etc/apt/sources.list.d/debian.sources as deb-src.
 src_list=/etc/apt/sources.list.d/baton-src.sources
 need_src=no
-if [ "$want" = check ] &&
-   ! apt-cache showsrc kexec-tools 2>/dev/null | grep -q '^Package: kexec-tools$'; then
+if ! apt-cache showsrc kexec-tools 2>/dev/null | grep -q '^Package: kexec-tools$'; then
     need_src=yes
 fi
 
