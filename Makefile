@@ -64,7 +64,7 @@ HV_OBJS := $(addprefix $(O)/hv/,$(hv-y))
 IMAGE   := $(O)/baton.elf
 
 .PHONY: build-b all defconfig olddefconfig menuconfig check check-unit check-qemu fuzz \
-	demo deps clean distclean tools unit guests
+	demo deps clean distclean tools unit guests bench-lu
 .DEFAULT_GOAL := all
 
 all: $(IMAGE) guests
@@ -177,6 +177,16 @@ check-qemu: all build-b kexec-tools
 
 fuzz: $(FUZZ_BINS)
 	@$(PYTHON) tests/run-check.py --build $(O) --fuzz-long $(FUZZ_BINS)
+
+# The live update downtime benchmark (docs/benchmarks.md): builds A and B
+# with room for 17 domains under $(O)/bench, then the grid under QEMU icount.
+BENCH_LU_ARGS ?=
+bench-lu:
+	@$(MAKE) --no-print-directory O=$(O)/bench KCONFIG_CONFIG=$(O)/bench/.config \
+		BUILD_DEFCONFIG=configs/bench.config all $(O)/bench/tools/hvctl
+	@$(MAKE) --no-print-directory O=$(O)/bench/b KCONFIG_CONFIG=$(O)/bench/b/.config \
+		BUILD_DEFCONFIG=configs/bench-b.config $(O)/bench/b/baton.elf
+	@$(PYTHON) tests/qemu/bench_lu.py --build $(O)/bench $(BENCH_LU_ARGS)
 
 demo:
 	@scripts/deps.sh demo
