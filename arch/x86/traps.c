@@ -9,6 +9,7 @@
 #include <baton/lib.h>
 #include <baton/printk.h>
 #include <baton/traps.h>
+#include <public/pv.h>
 
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI          2
@@ -275,6 +276,56 @@ static void do_nmi(const struct cpu_user_regs *regs)
                 nmi_count == NMI_LOG_MAX ? "; further NMIs are counted silently" : "");
 }
 
+/*
+ * The syscall fault path. Under kvm_pvm (the nested KVM of
+ * docs/kvm.md), `syscall` from ring 3 loads rcx and r11, applies SFMASK
+ * and jumps to LSTAR but leaves the vCPU in ring 3: the fetch at
+ * syscall_entry then faults as a user instruction fetch of a present
+ * supervisor page. That exact fault is completed as the hypercall the
+ * guest asked for, with the frame syscall_entry would have built.
+ *
+ * On real CPUs and TCG the same fault comes only from a guest jumping to
+ * syscall_entry itself, with rcx and r11 of its choosing. It gets nothing
+ * a `syscall` would not give it: a hypercall that returns to an rcx in
+ * the guest's half of the address space, with flags a ring-3 popf could
+ * have set (never IOPL, never IF clear).
+ */
+#define PF_ERROR_PRESENT  (1u << 0)
+#define PF_ERROR_USER     (1u << 2)
+#define PF_ERROR_FETCH    (1u << 4)
+#define SYSCALL_FAULT_ERROR (PF_ERROR_PRESENT | PF_ERROR_USER | PF_ERROR_FETCH)   /* 0x15 */
+
+/* The flags ring 3 with IOPL 0 can set itself (popf): CF PF AF ZF SF TF DF
+ * OF NT AC ID. A real syscall's r11 holds nothing else but IF, which is
+ * always set in a guest. */
+#define RFLAGS_RING3_WRITABLE UINT64_C(0x244dd5)
+#define RFLAGS_RESERVED_ONE   UINT64_C(0x2)
+
+static bool hypercall_fault_announced;
+
+static bool is_syscall_fetch_fault(const struct cpu_user_regs *r)
+{
+    return r->vector == TRAP_PAGE_FAULT && r->error_code == SYSCALL_FAULT_ERROR &&
+           r->rip == (uint64_t)(uintptr_t)syscall_entry && r->cs == GDT_USER_CS &&
+           r->rcx < PV_USER_TOP;
+}
+
+/* Turn the #PF frame into the one syscall_entry builds: return to rcx
+ * with r11's flags; rsp and ss are already the guest's. rcx and r11 stay
+ * as they are, clobbered as the hypercall ABI says. */
+static void complete_syscall_fault(struct cpu_user_regs *r)
+{
+    r->vector = VECTOR_HYPERCALL;
+    r->error_code = 0;
+    r->rip = r->rcx;
+    r->rflags = (r->r11 & RFLAGS_RING3_WRITABLE) | RFLAGS_IF | RFLAGS_RESERVED_ONE;
+    if (!hypercall_fault_announced) {
+        hypercall_fault_announced = true;
+        pr_info("traps: hypercall completed through the syscall fault path "
+                "(ring-3 fetch fault at the syscall entry, as under kvm_pvm)\n");
+    }
+}
+
 void do_trap(struct cpu_user_regs *regs)
 {
     unsigned int v = (unsigned int)regs->vector;
@@ -282,6 +333,10 @@ void do_trap(struct cpu_user_regs *regs)
     if (v == VECTOR_NMI) {
         do_nmi(regs);
         return;
+    }
+    if (is_syscall_fetch_fault(regs)) {
+        complete_syscall_fault(regs);
+        v = VECTOR_HYPERCALL;
     }
     if (v == VECTOR_HYPERCALL) {
         pv_hypercall(regs);

@@ -6,3 +6,4 @@ qemu-tests += control_plane
 qemu-tests += kexec
 qemu-tests += liveupdate
 qemu-tests += kexec_tools
+qemu-tests += syscall_fault
