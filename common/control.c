@@ -21,10 +21,12 @@
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/lu.h>
+#include <baton/lu_stream.h>
 #include <baton/memory.h>
 #include <baton/page_alloc.h>
 #include <baton/printk.h>
 #include <baton/sched.h>
+#include <baton/version.h>
 #include <baton/vmap.h>
 #include <public/control.h>
 
@@ -38,7 +40,15 @@ union control_arg {
     struct control_domain_create create;
     struct control_console_read cons;
     struct control_memory_map map;
+    struct control_version version;
 };
+
+/* What CONTROL_version says of the build's live update support. */
+#ifdef CONFIG_LIVE_UPDATE
+#define VERSION_FLAGS CONTROL_VERSION_F_LIVE_UPDATE
+#else
+#define VERSION_FLAGS 0u
+#endif
 
 /* ---------------------------------------------------------------- domains */
 
@@ -359,6 +369,31 @@ static long op_memory_map(struct domain *caller, union control_arg *a, uint64_t 
     return copy_to_guest(caller, arg, m, sizeof(*m)) ? -BATON_EFAULT : 0;
 }
 
+/* ---------------------------------------------------------------- version */
+
+/*
+ * The running build: its version, GNU build id and the handover stream
+ * versions it writes and reads, the same numbers as its image's ELF note
+ * (common/lu/elfnote.c), so a tool can check a target before loading it.
+ */
+static long op_version(struct domain *caller, union control_arg *a, uint64_t arg)
+{
+    struct control_version_info *v = &a->version.info;
+    const char *text = baton_version(), *id = baton_build_id();
+
+    memset(v, 0, sizeof(*v));
+    v->major = BATON_VERSION_MAJOR;
+    v->minor = BATON_VERSION_MINOR;
+    v->lu_write = LU_STREAM_VERSION;
+    v->lu_compat = LU_STREAM_COMPAT;
+    v->lu_read_min = LU_STREAM_VERSION_MIN;
+    v->lu_read_max = LU_STREAM_VERSION;
+    v->flags = VERSION_FLAGS;
+    memcpy(v->version, text, MIN(sizeof(v->version) - 1, strlen(text)));
+    memcpy(v->build_id, id, MIN(sizeof(v->build_id) - 1, strlen(id)));
+    return copy_to_guest(caller, arg, &a->version, sizeof(a->version)) ? -BATON_EFAULT : 0;
+}
+
 /* ---------------------------------------------------------------- dispatch */
 
 static long op_lu_rehearse(void)
@@ -380,6 +415,7 @@ static const uint32_t arg_size[NR_CONTROL_OPS] = {
     [CONTROL_console_read] = sizeof(struct control_console_read),
     [CONTROL_memory_map] = sizeof(struct control_memory_map),
     [CONTROL_lu_rehearse] = sizeof(struct control_op_header),
+    [CONTROL_version] = sizeof(struct control_version),
 };
 
 long do_control_op(struct domain *d, uint32_t cmd, uint64_t arg)
@@ -405,6 +441,8 @@ long do_control_op(struct domain *d, uint32_t cmd, uint64_t arg)
         return op_memory_map(d, &a, arg);
     case CONTROL_lu_rehearse:
         return op_lu_rehearse();
+    case CONTROL_version:
+        return op_version(d, &a, arg);
     default:
         return op_domain(d, cmd, &a, arg);
     }

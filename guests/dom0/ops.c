@@ -184,6 +184,24 @@ static int32_t op_rehearse(uint32_t len)
     return (int32_t)rc;
 }
 
+/* VERSION: the running build (CONTROL_version), asked afresh every time:
+ * after a live update the same agent answers for the new build. */
+static int32_t op_version(uint32_t len, uint8_t *rep, uint32_t *rep_len)
+{
+    struct control_version v = { .hdr = op_hdr(CONTROL_version) };
+    int64_t rc;
+
+    NEED_EXACT(len, 0);
+    rc = agent_control_op(CONTROL_version, &v);
+    if (rc < 0)
+        return (int32_t)rc;
+    v.info.version[sizeof(v.info.version) - 1] = 0;
+    v.info.build_id[sizeof(v.info.build_id) - 1] = 0;
+    memcpy(rep, &v.info, sizeof(v.info));
+    *rep_len = sizeof(v.info);
+    return 0;
+}
+
 /* ------------------------------------------------------------ uploads */
 
 static int32_t op_upload_begin(const uint8_t *req, uint32_t len, uint8_t *rep,
@@ -378,6 +396,7 @@ int32_t ops_dispatch(uint16_t type, const uint8_t *req, uint32_t len, uint8_t *r
     case CTL_T_KEXEC_UNLOAD:  return kexec_type_op(KEXEC_CMD_kexec_unload, req, len, &kt);
     case CTL_T_KEXEC_STATUS:  return kexec_type_op(KEXEC_CMD_kexec_status, req, len, &kt);
     case CTL_T_KEXEC_EXEC:    return op_kexec_exec(req, len, after);
+    case CTL_T_VERSION:       return op_version(len, rep, rep_len);
     default:                  return -BATON_ENOSYS;
     }
 }

@@ -31,7 +31,8 @@
                                      * result is the "LU: rehearsal on request N"
                                      * log line. -EBUSY: one is already armed;
                                      * -ENOSYS: no live update in this build */
-#define NR_CONTROL_OPS          10
+#define CONTROL_version         10  /* struct control_version: what is running */
+#define NR_CONTROL_OPS          11
 
 /* control_domain_info.state */
 #define CONTROL_DOMAIN_ALIVE    1
@@ -136,6 +137,35 @@ struct control_memory_map {
     uint64_t buf;               /* in: struct control_e820[max] */
 };
 
+/*
+ * CONTROL_version: the running build, so that a tool can tell which build
+ * answers (before and after a live update) and whether a target image can
+ * read the handover stream this build would write (compare lu_write and
+ * lu_compat with the target's ELF note, include/public/elfnote.h).
+ */
+#define CONTROL_VERSION_TEXT_LEN    32
+#define CONTROL_BUILD_ID_TEXT_LEN   72  /* up to 64 hex digits, NUL-padded */
+#define CONTROL_VERSION_F_LIVE_UPDATE 0x1u  /* built with live update */
+struct control_version_info {
+    uint32_t major;             /* 0x00 */
+    uint32_t minor;             /* 0x04 */
+    uint32_t lu_write;          /* 0x08 stream version this build writes */
+    uint32_t lu_compat;         /* 0x0c the compat_version it writes */
+    uint32_t lu_read_min;       /* 0x10 stream versions it reads */
+    uint32_t lu_read_max;       /* 0x14 */
+    uint32_t flags;             /* 0x18 CONTROL_VERSION_F_* */
+    uint32_t pad;               /* 0x1c 0 */
+    char version[CONTROL_VERSION_TEXT_LEN];     /* 0x20 "0.1-b": NUL-terminated */
+    char build_id[CONTROL_BUILD_ID_TEXT_LEN];   /* 0x40 GNU build id, lowercase hex,
+                                                 * NUL-terminated; "unknown" without one */
+};
+struct control_version {
+    struct control_op_header hdr;
+    struct control_version_info info;   /* out */
+};
+
+_Static_assert(sizeof(struct control_version_info) == 0x88, "control_version_info size");
+_Static_assert(sizeof(struct control_version) == 8 + 0x88, "control_version size");
 _Static_assert(sizeof(struct control_domain_info) == 0x50, "control_domain_info size");
 _Static_assert(sizeof(struct control_domain_list) == 24, "control_domain_list size");
 _Static_assert(sizeof(struct control_domain_op) == 16 + 0x50, "control_domain_op size");

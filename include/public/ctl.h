@@ -91,7 +91,8 @@ struct ctl_hdr {
 #define CTL_T_KEXEC_UNLOAD  16  /* req: ctl_kexec_type_req; rep: - */
 #define CTL_T_KEXEC_STATUS  17  /* req: ctl_kexec_type_req; rep: - (status 1 loaded, 0 not) */
 #define CTL_T_KEXEC_EXEC    18  /* req: ctl_kexec_type_req; rep: - (see below) */
-#define CTL_T_MAX           18
+#define CTL_T_VERSION       19  /* req: -; rep: struct control_version_info */
+#define CTL_T_MAX           19
 
 /* ------------------------------------------------------------ payloads */
 

@@ -22,10 +22,12 @@
 #include <baton/domain_build.h>
 #include <baton/errno.h>
 #include <baton/lu.h>
+#include <baton/lu_stream.h>
 #include <baton/memory.h>
 #include <baton/page_alloc.h>
 #include <baton/printk.h>
 #include <baton/sched.h>
+#include <baton/version.h>
 #include <baton/vmap.h>
 #include "harness.h"
 
@@ -60,6 +62,17 @@ static struct {
     char ring[64];
     uint64_t ring_start, ring_end;
 } f;
+
+/* The build's identity (common/version.c in the image). */
+const char *baton_version(void)
+{
+    return "0.1-unit";
+}
+
+const char *baton_build_id(void)
+{
+    return "00112233445566778899aabbccddeeff00112233";
+}
 
 struct domain *domain_slot(unsigned int i)
 {
@@ -635,6 +648,34 @@ static void test_lu_rehearse(void **state)
     assert_int_equal(f.rehearsals, 2);
 }
 
+/* CONTROL_version: the build's strings, the stream versions of
+ * lu_stream.h, zero pad; privileged caller only. */
+static void test_version(void **state)
+{
+    struct control_version v = { .hdr = hdr(CONTROL_version) };
+
+    (void)state;
+    memset(&v.info, 0xee, sizeof(v.info));
+    assert_int_equal(call(dom0, CONTROL_version, &v, sizeof(v)), 0);
+    assert_string_equal(v.info.version, "0.1-unit");
+    assert_string_equal(v.info.build_id, "00112233445566778899aabbccddeeff00112233");
+    assert_int_equal(v.info.major, BATON_VERSION_MAJOR);
+    assert_int_equal(v.info.minor, BATON_VERSION_MINOR);
+    assert_int_equal(v.info.lu_write, LU_STREAM_VERSION);
+    assert_int_equal(v.info.lu_compat, LU_STREAM_COMPAT);
+    assert_int_equal(v.info.lu_read_min, LU_STREAM_VERSION_MIN);
+    assert_int_equal(v.info.lu_read_max, LU_STREAM_VERSION);
+    assert_int_equal(v.info.flags, CONTROL_VERSION_F_LIVE_UPDATE);
+    assert_int_equal(v.info.pad, 0);
+    assert_int_equal(v.info.version[CONTROL_VERSION_TEXT_LEN - 1], 0);
+    v.hdr.version = CONTROL_OP_VERSION + 1;
+    assert_int_equal(call(dom0, CONTROL_version, &v, sizeof(v)), -BATON_EINVAL);
+    v.hdr = hdr(CONTROL_version);
+    f.writes = 0;
+    assert_int_equal(call(dom1, CONTROL_version, &v, sizeof(v)), -BATON_EPERM);
+    assert_int_equal(f.writes, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +696,7 @@ int main(void)
         cmocka_unit_test_setup(test_console_read, setup),
         cmocka_unit_test_setup(test_memory_map, setup),
         cmocka_unit_test_setup(test_lu_rehearse, setup),
+        cmocka_unit_test_setup(test_version, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,6 +18,8 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  ping                      the agent's protocol version and limits\n"
+"  version                   the running build: version, build id, and the\n"
+"                            live update stream versions it writes and reads\n"
 "  list                      every domain: name, id, memory, vCPUs, state\n"
 "  info DOMID                one domain in full\n"
 "  pause DOMID | unpause DOMID | destroy DOMID\n"
@@ -431,6 +433,34 @@ static int cmd_ping(struct hvctl *h)
     return 0;
 }
 
+static int cmd_version(struct hvctl *h)
+{
+    struct control_version_info v;
+    int rc = ctl_version(h->c, &v);
+    bool lu;
+
+    if (rc < 0)
+        return hvctl_fail(h, "version", rc);
+    lu = v.flags & CONTROL_VERSION_F_LIVE_UPDATE;
+    if (h->json) {
+        printf("{\"version\": ");
+        json_string(v.version, strlen(v.version));
+        printf(", \"major\": %u, \"minor\": %u, \"build_id\": ", v.major, v.minor);
+        json_string(v.build_id, strlen(v.build_id));
+        printf(", \"live_update\": %s, \"lu_stream_write\": %u, \"lu_stream_compat\": %u, "
+               "\"lu_stream_read_min\": %u, \"lu_stream_read_max\": %u}\n",
+               lu ? "true" : "false", v.lu_write, v.lu_compat, v.lu_read_min, v.lu_read_max);
+        return 0;
+    }
+    printf("Baton %s (build-id %s)\n", v.version, v.build_id);
+    if (lu)
+        printf("live update stream: writes version %u (compat %u), reads %u..%u\n",
+               v.lu_write, v.lu_compat, v.lu_read_min, v.lu_read_max);
+    else
+        printf("live update: not in this build\n");
+    return 0;
+}
+
 static int cmd_rehearse(struct hvctl *h)
 {
     int rc = ctl_rehearse(h->c);
@@ -481,11 +511,12 @@ static int run(struct hvctl *h, const char *cmd, int argc, char **argv)
     if (argc)
         goto usage;
     if (!strcmp(cmd, "list") || !strcmp(cmd, "ping") || !strcmp(cmd, "memmap") ||
-        !strcmp(cmd, "rehearse")) {
+        !strcmp(cmd, "rehearse") || !strcmp(cmd, "version")) {
         if ((rc = hvctl_connect(h)))
             return rc;
         return !strcmp(cmd, "list") ? cmd_list(h) : !strcmp(cmd, "ping") ? cmd_ping(h) :
-               !strcmp(cmd, "memmap") ? cmd_memmap(h) : cmd_rehearse(h);
+               !strcmp(cmd, "memmap") ? cmd_memmap(h) :
+               !strcmp(cmd, "version") ? cmd_version(h) : cmd_rehearse(h);
     }
     fprintf(stderr, "hvctl: unknown command '%s' (hvctl --help)\n", cmd);
     return EXIT_USAGE;

@@ -515,6 +515,17 @@ int ctl_dmesg(struct ctl_client *c, uint64_t offset, void *buf, uint32_t max,
     return rc;
 }
 
+int ctl_version(struct ctl_client *c, struct control_version_info *out)
+{
+    int rc = call_fixed(c, CTL_T_VERSION, NULL, 0, out, sizeof(*out));
+
+    if (rc >= 0) {
+        out->version[sizeof(out->version) - 1] = 0;
+        out->build_id[sizeof(out->build_id) - 1] = 0;
+    }
+    return rc;
+}
+
 int ctl_rehearse(struct ctl_client *c)
 {
     return ctl_call(c, CTL_T_REHEARSE, NULL, 0, NULL, 0, NULL);

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -249,7 +250,7 @@ int xcshim_kexec_range(int range, int nr, uint64_t *size, uint64_t *start)
     return 0;
 }
 
-/* Upload progress, for a person watching (a terminal) only. */
+/* Upload progress, for a person watching (a terminal). */
 static void progress(uint64_t done, uint64_t total, void *arg)
 {
     (void)arg;
@@ -257,6 +258,44 @@ static void progress(uint64_t done, uint64_t total, void *arg)
             done >> 10, total >> 10);
     if (done == total)
         fputc('\n', stderr);
+}
+
+/*
+ * Upload progress for a program driving kexec (tools/baton-update):
+ * BATON_PROGRESS_FD=N makes every chunk write "upload DONE TOTAL\n" (octets)
+ * to descriptor N, which the caller passed open. Opt-in, since kexec-tools'
+ * own output must stay what Debian's is. -1: not asked for, or not a number.
+ */
+static int progress_fd(void)
+{
+    const char *s = getenv(XCSHIM_PROGRESS_ENV);
+    char *end;
+    long fd;
+
+    if (!s || !*s)
+        return -1;
+    fd = strtol(s, &end, 10);
+    if (*end || fd < 0 || fd > 1023)
+        return -1;
+    return (int)fd;
+}
+
+static void progress_to_fd(uint64_t done, uint64_t total, void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+
+    /* a reader that went away costs the bar, never the load */
+    (void)dprintf(fd, "upload %" PRIu64 " %" PRIu64 "\n", done, total);
+}
+
+/* The blob's octets up, then the load that refers to them. */
+static int upload_blob(struct ctl_client *c, const uint8_t *blob, uint64_t size)
+{
+    int fd = progress_fd();
+
+    if (fd >= 0)
+        return ctl_upload(c, blob, size, progress_to_fd, (void *)(intptr_t)fd);
+    return ctl_upload(c, blob, size, isatty(STDERR_FILENO) ? progress : NULL, NULL);
 }
 
 /* The blob's octets up, then the load that refers to them. */
@@ -270,7 +309,7 @@ static int upload_and_load(struct ctl_client *c, int type, uint64_t entry, uint3
     if (!blob)
         return refuse(ENOMEM, "kexec load: no memory for %" PRIu64 " octets", size);
     xcshim_pack(segs, nr, out, blob);
-    rc = ctl_upload(c, blob, size, isatty(STDERR_FILENO) ? progress : NULL, NULL);
+    rc = upload_blob(c, blob, size);
     free(blob);
     if (rc < 0)
         return fail("kexec load: upload", rc);

@@ -21,6 +21,8 @@
 #include <stdint.h>
 
 #define XCSHIM_PREFIX   "libxenctrl (Baton)"
+/* Environment: a descriptor number for "upload DONE TOTAL" lines (xcshim.c). */
+#define XCSHIM_PROGRESS_ENV "BATON_PROGRESS_FD"
 /* CTL_KEXEC_SEGMENTS_MAX (checked in xcshim.c) */
 #define XCSHIM_SEGMENTS_MAX 16u
 
