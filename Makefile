@@ -167,7 +167,7 @@ check:
 	@scripts/deps.sh check
 	@$(MAKE) --no-print-directory all unit tools $(FUZZ_BINS) build-b kexec-tools
 	@$(PYTHON) tests/run-check.py --build $(O) \
-		--unit $(UNIT_BINS) --fuzz $(FUZZ_BINS) --qemu $(qemu-tests)
+		--unit $(UNIT_BINS) --fuzz $(FUZZ_BINS) --qemu $(qemu-tests) --kvm-lane
 
 check-unit: unit
 	@$(PYTHON) tests/run-check.py --build $(O) --unit $(UNIT_BINS)

@@ -6,6 +6,10 @@
                   corpus (tests/fuzz/corpus/<name>/); each target counts once
   --fuzz-long BIN...  the same, long (make fuzz)
   --qemu NAME...  tests/qemu/NAME.py: each "PASS: x" / "FAIL: x" line counts
+  --kvm-lane      tests/qemu/kvm_lane.py (docs/kvm.md), counted the same way
+                  when /dev/kvm opens; otherwise it says "kvm lane: skipped:
+                  <why>", repeated before the summary, counted neither passed
+                  nor failed
 Exits non-zero when anything failed.
 """
 import argparse
@@ -90,6 +94,27 @@ def run_qemu(name, build):
     return passed, failed
 
 
+def run_kvm_lane(build):
+    """The KVM lane: (passed, failed, skip line or None). A lane that skips
+    runs nothing and prints no PASS/FAIL line; anything else is counted
+    as a QEMU test is."""
+    script = os.path.join("tests", "qemu", "kvm_lane.py")
+    t0 = time.time()
+    rc, out = run([sys.executable, script, "--build", build], 1800)
+    skipped = re.search(r"^kvm lane: skipped: .*$", out, re.M)
+    if skipped and rc == 0 and not re.search(r"^(PASS|FAIL): ", out, re.M):
+        print(skipped.group(0))
+        return 0, 0, skipped.group(0)
+    passed = len(re.findall(r"^PASS: ", out, re.M))
+    failed = len(re.findall(r"^FAIL: ", out, re.M))
+    if (rc != 0 and failed == 0) or (passed == 0 and failed == 0):
+        failed += 1
+    sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    print("qemu %-40s %3d passed, %d failed (%.1fs)" % ("kvm_lane", passed, failed,
+                                                       time.time() - t0))
+    return passed, failed, None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build")
@@ -97,6 +122,7 @@ def main():
     ap.add_argument("--fuzz", nargs="*", default=[])
     ap.add_argument("--fuzz-long", nargs="*", default=[])
     ap.add_argument("--qemu", nargs="*", default=[])
+    ap.add_argument("--kvm-lane", action="store_true")
     a = ap.parse_args()
     total_p = total_f = 0
     for b in a.unit:
@@ -115,6 +141,12 @@ def main():
         p, f = run_qemu(n, a.build)
         total_p += p
         total_f += f
+    if a.kvm_lane:
+        p, f, skipped = run_kvm_lane(a.build)
+        total_p += p
+        total_f += f
+        if skipped:
+            print("%s (not counted as passed)" % skipped)
     print("%d passed, %d failed" % (total_p, total_f))
     return 1 if total_f else 0
 
