@@ -67,24 +67,78 @@ static void mask_legacy_pics(void)
 }
 
 /*
- * APIC timer counts (divide by 16) in one second, measured against the TSC
- * over window_us. The count runs at tens of MHz, so even 1 ms gives a few
- * parts in 10^5.
+ * The APIC timer (divide by 16) measured against the TSC. Each end of the
+ * window is an MMIO access bracketed by two TSC reads: its time is known to
+ * half the bracket, the sample's doubt. Under TCG a vCPU can stall for
+ * milliseconds inside one access (the host, the big QEMU lock), which once
+ * made the timer's rate twice too slow; a sample is used when its doubt is
+ * under 1/APIC_CAL_DOUBT_PARTS of its span. The end is read again (the count
+ * goes on) until that holds or the window has stretched APIC_CAL_STRETCH
+ * times; a bad start is retried; after APIC_CAL_TRIES the least doubtful
+ * sample serves, with a warning.
  */
+#define APIC_CAL_DOUBT_PARTS 64         /* the tick's rate within 1.6% */
+#define APIC_CAL_STRETCH     8
+#define APIC_CAL_TRIES       3
+
+struct apic_sample {
+    uint64_t counts;        /* timer counts between the two ends */
+    uint64_t span;          /* TSC ticks between the ends' midpoints */
+    uint64_t doubt;         /* half of both brackets together */
+};
+
+static bool apic_sample_good(const struct apic_sample *s)
+{
+    return s->span && s->doubt * APIC_CAL_DOUBT_PARTS <= s->span;
+}
+
+static void apic_window(struct apic_sample *s, uint64_t window)
+{
+    uint64_t t0 = rdtsc(), t1, t2, t3, start;
+    uint32_t left;
+
+    apic_write(APIC_TIMER_INIT, 0xffffffff);
+    t1 = rdtsc();
+    start = t0 + (t1 - t0) / 2;
+    while (rdtsc() - t1 < window)
+        cpu_relax();
+    do {
+        t2 = rdtsc();
+        left = apic_read(APIC_TIMER_CUR);
+        t3 = rdtsc();
+        s->counts = 0xffffffffu - left;
+        s->span = t2 + (t3 - t2) / 2 - start;
+        s->doubt = (t1 - t0 + t3 - t2) / 2;
+    } while (!apic_sample_good(s) && t3 - t1 < window * APIC_CAL_STRETCH);
+    apic_write(APIC_TIMER_INIT, 0);
+}
+
+/* a less doubtful than b, relative to their spans (128-bit products: no overflow) */
+static bool apic_sample_better(const struct apic_sample *a, const struct apic_sample *b)
+{
+    return !b->span || (unsigned __int128)a->doubt * b->span < (unsigned __int128)b->doubt * a->span;
+}
+
 static uint64_t measure_apic_hz(unsigned int window_us)
 {
-    uint64_t window = tsc_hz() * window_us / 1000000, start;
-    uint32_t left;
+    uint64_t window = tsc_hz() * window_us / 1000000;
+    struct apic_sample s, best = { 0 };
 
     apic_write(APIC_TIMER_DIV, 0x3);
     apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_APIC_TIMER);
-    apic_write(APIC_TIMER_INIT, 0xffffffff);
-    start = rdtsc();
-    while (rdtsc() - start < window)
-        cpu_relax();
-    left = apic_read(APIC_TIMER_CUR);
-    apic_write(APIC_TIMER_INIT, 0);
-    return (uint64_t)(0xffffffffu - left) * 1000000 / window_us;
+    for (unsigned int try = 0; try < APIC_CAL_TRIES && !apic_sample_good(&best); try++) {
+        apic_window(&s, window);
+        if (apic_sample_better(&s, &best))
+            best = s;
+    }
+    if (!best.span)
+        return 0;
+    if (!apic_sample_good(&best))
+        pr_warn("apic: timer calibration doubtful: ends known to %llu of %llu TSC ticks after %u tries, expected 1/%u\n",
+                (unsigned long long)best.doubt, (unsigned long long)best.span, APIC_CAL_TRIES,
+                APIC_CAL_DOUBT_PARTS);
+    /* counts < 2^32 times kHz < 2^27: no overflow; the kHz rounding is 1 ppm */
+    return best.counts * (tsc_hz() / 1000) / best.span * 1000;
 }
 
 void apic_init(unsigned int calibration_us)

@@ -1,5 +1,5 @@
 # Host unit tests of the foundation: command line, memory map, boot and page
-# allocators, boot information, time scale. Each compiles the real sources.
+# allocators, boot information, time scale, TSC calibration. Each compiles the real sources.
 unit-tests += test_cmdline
 test_cmdline-srcs := tests/unit/test_cmdline.c common/cmdline.c tests/unit/harness.c
 
@@ -17,3 +17,6 @@ test_multiboot-srcs := tests/unit/test_multiboot.c boot/multiboot.c tests/unit/h
 
 unit-tests += test_time_scale
 test_time_scale-srcs := tests/unit/test_time_scale.c common/time_scale.c
+
+unit-tests += test_tsc_calibrate
+test_tsc_calibrate-srcs := tests/unit/test_tsc_calibrate.c arch/x86/tsc_calibrate.c
