@@ -113,6 +113,11 @@ trap_stubs:
 ; interrupt from ring 3 would, marked VECTOR_HYPERCALL, so one exit path
 ; (trap_return, iretq) serves both. iretq also avoids sysret's trap on a
 ; non-canonical rip.
+;
+; Under kvm_pvm a guest's syscall never runs this: the CPU stays in ring 3
+; and the fetch here faults (#PF 0x15). arch/x86/traps.c then turns the
+; #PF frame into the one built below (complete_syscall_fault): a change to
+; this frame is a change there too.
 
 section .text
 global syscall_entry
