@@ -7,3 +7,4 @@ qemu-tests += kexec
 qemu-tests += liveupdate
 qemu-tests += kexec_tools
 qemu-tests += syscall_fault
+qemu-tests += timecal
