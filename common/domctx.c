@@ -27,6 +27,7 @@ static const char *const public_names[] = {
     [DOMCTX_TYPE_GRANT_MAP] = "GRANT_MAP",
     [DOMCTX_TYPE_TIMER] = "TIMER",
     [DOMCTX_TYPE_CONSOLE] = "CONSOLE",
+    [DOMCTX_TYPE_FPU] = "FPU",
 };
 
 static const uint8_t zeroes[DOMCTX_ALIGN];

@@ -21,6 +21,7 @@ guest-lib-srcs := guests/lib/entry.asm guests/lib/start.c guests/lib/string.c \
 guest-names := heartbeat memcheck pingpong dom0 badmem badpriv badcall flood
 guest-names += sleeper
 guest-names += ctlprobe
+guest-names += fpucheck
 guest-names += syscallprobe
 guest-heartbeat-srcs := guests/heartbeat/heartbeat.c
 guest-memcheck-srcs  := guests/memcheck/memcheck.c guests/memcheck/pattern.c
@@ -33,6 +34,7 @@ guest-badcall-srcs   := guests/badcall/badcall.c guests/badcall/preserve.asm
 guest-flood-srcs     := guests/flood/flood.c
 guest-sleeper-srcs   := guests/sleeper/sleeper.c
 guest-ctlprobe-srcs  := guests/ctlprobe/ctlprobe.c guests/ctlprobe/payload.asm
+guest-fpucheck-srcs  := guests/fpucheck/fpucheck.c guests/fpucheck/fpuregs.asm
 guest-syscallprobe-srcs := guests/syscallprobe/syscallprobe.c
 
 # ctlprobe builds a domain from the heartbeat image it embeds (.incbin)

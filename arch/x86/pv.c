@@ -4,6 +4,7 @@
  * stacks and the context switch are in vcpu.c, page tables and the grant
  * window in domain_pt.c.
  */
+#include <asm/fpu.h>
 #include <asm/io.h>
 #include <asm/page.h>
 #include <asm/regs.h>
@@ -71,13 +72,13 @@ void pv_init(void)
     wrmsr(MSR_LSTAR, (uint64_t)(uintptr_t)syscall_entry);
     /* the hypervisor runs with interrupts off and a sane flags register */
     wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_TF | RFLAGS_DF | RFLAGS_NT | RFLAGS_AC);
-    /* ABI 1.0 guests have no FPU state: x87/MMX fault (#NM) instead of
-     * sharing registers between domains; SSE already faults (no OSFXSR) */
-    write_cr0((read_cr0() | CR0_EM) & ~CR0_MP);
     /* sysenter is valid in 64-bit mode on Intel: make it fault (#GP) rather
      * than enter ring 0 wherever a previous kernel pointed it */
     wrmsr(MSR_SYSENTER_CS, 0);
     setup_cr4();
+    /* after setup_cr4, which builds CR4 from scratch: x87/SSE for guests,
+     * each vCPU with its own state */
+    fpu_init();
 }
 
 /* ---------------------------------------------------------------- upcalls */

@@ -3,6 +3,8 @@
  * pages) whose top holds the guest's register frame whenever the vCPU is
  * switched out; the context switch; and the vCPU's domain context entry
  * (DOMCTX_TYPE_VCPU), which is that frame plus what the frame lacks.
+ * The x87/SSE registers are switched here too; their state and context
+ * entry are fpu.c's.
  *
  * A vCPU is only ever switched out at a restartable point: in
  * pv_exit_to_guest, with its frame complete (a hypercall's result already
@@ -10,6 +12,7 @@
  * alone, on a fresh stack that enters through the same exit path, carries
  * on exactly where it stopped.
  */
+#include <asm/fpu.h>
 #include <asm/io.h>
 #include <asm/page.h>
 #include <asm/regs.h>
@@ -65,6 +68,7 @@ void arch_vcpu_init_regs(struct vcpu *v, uint64_t entry, uint64_t rsp, uint64_t 
     r->rsp = rsp;
     r->ss = GDT_USER_DS;
     r->rdi = rdi;
+    fpu_state_reset(&v->arch.fpu);
 }
 
 int arch_vcpu_start(struct vcpu *v)
@@ -132,12 +136,17 @@ static void load_data_selectors(const struct vcpu *v)
 
 void arch_context_switch(struct vcpu *prev, struct vcpu *next)
 {
-    if (!is_idle_vcpu(prev))
+    /* x87/SSE eagerly, both ways (why: fpu.c): the idle vCPU has no state
+     * and the hypervisor uses none, so only guests save and load */
+    if (!is_idle_vcpu(prev)) {
         save_data_selectors(prev);
+        fpu_save(&prev->arch.fpu);
+    }
     if (is_idle_vcpu(next)) {
         write_cr3(idle_pt_root);
     } else {
         load_data_selectors(next);
+        fpu_restore(&next->arch.fpu);
         pv_kstack_top = kstack_top(next);
         tss_set_rsp0(pv_kstack_top);
         /* the I/O bitmap follows the domain: only one with ports (domain 0,
@@ -288,6 +297,9 @@ static int vcpu_load(struct domain *d, unsigned int id, const struct domctx_entr
         return rc;
     v->state = ctx_to_state[e.state];
     v->upcall_entry = e.upcall_entry;
+    /* the defaults, unless this vCPU's FPU entry (loaded after this one,
+     * absent from streams of builds before it) says otherwise */
+    fpu_state_reset(&v->arch.fpu);
     /* an offline vCPU's registers are not kept: it restarts from scratch */
     if (v->state != VCPU_OFFLINE) {
         ctx_to_regs(&e, &v->arch.regs);

@@ -5,6 +5,7 @@
 #ifndef BATON_DOMAIN_H
 #define BATON_DOMAIN_H
 
+#include <asm/fpu.h>
 #include <asm/regs.h>
 #include <baton/types.h>
 #include <baton/event_channel.h>
@@ -43,6 +44,9 @@ struct arch_vcpu {
         /* the guest's registers until arch_vcpu_start puts them on the stack */
         struct cpu_user_regs regs;
         uint16_t ds, es, fs, gs;  /* guest data selectors, switched with the vCPU */
+    ), (
+        /* the guest's x87/SSE registers while switched out (fpu.c) */
+        struct fpu_area fpu;
     ))
 };
 

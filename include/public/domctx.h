@@ -57,7 +57,8 @@ _Static_assert(sizeof(struct domctx_header) == 8, "domctx_header is 8 octets");
 #define DOMCTX_TYPE_GRANT_MAP   0x0006 /* per domain, one per mapped window slot: struct domctx_grant_map */
 #define DOMCTX_TYPE_TIMER       0x0007 /* per vCPU, when a timer is pending: struct domctx_timer */
 #define DOMCTX_TYPE_CONSOLE     0x0008 /* per domain, once: struct domctx_console */
-/* 0x0009 - 0xfeff: future types. */
+#define DOMCTX_TYPE_FPU         0x0009 /* per vCPU, 0 or 1 each: struct domctx_fpu */
+/* 0x000a - 0xfeff: future types. */
 /* 0xff00 - 0xffff: test builds only; never in a production stream. */
 #define DOMCTX_TYPE_TEST_FIRST  0xff00
 #define DOMCTX_TYPE_TEST_LAST   0xffff
@@ -187,5 +188,41 @@ struct domctx_console {
     char line[DOMCTX_CONSOLE_LINE]; /* line_len octets, then zeroes */
 };
 _Static_assert(sizeof(struct domctx_console) == 320, "domctx_console is 320 octets");
+
+/* ------------------------------------------------------------ FPU */
+
+#define DOMCTX_FPU_FCW_DEFAULT   0x037fu /* after FNINIT: every x87 exception masked */
+#define DOMCTX_FPU_MXCSR_DEFAULT 0x1f80u /* after reset: every SSE exception masked */
+/* MXCSR bits every CPU with SSE accepts when its FXSAVE reports no mask. */
+#define DOMCTX_FPU_MXCSR_MASK_DEFAULT 0x0000ffbfu
+
+/*
+ * A vCPU's x87 and SSE state: exactly the layout of the 512-octet 64-bit
+ * FXSAVE image (FXSAVE with REX.W), so a build restores it with FXRSTOR
+ * after checking it; written for every vCPU that is not OFFLINE. A vCPU
+ * without this entry (a stream from a build before it) restores with the
+ * default state: FCW 0x037f, MXCSR 0x1f80, every other field zero.
+ * Reserved octets of the image are zero in the entry whatever the CPU
+ * wrote there.
+ */
+struct domctx_fpu {
+    uint16_t fcw;                /* x87 control word */
+    uint16_t fsw;                /* x87 status word */
+    uint8_t ftw;                 /* abridged tag word: bit i set = register i not empty */
+    uint8_t pad0;                /* zero */
+    uint16_t fop;                /* last x87 opcode */
+    uint64_t fip;                /* last x87 instruction pointer */
+    uint64_t fdp;                /* last x87 data pointer */
+    uint32_t mxcsr;              /* within this CPU's MXCSR_MASK */
+    uint32_t mxcsr_mask;         /* the saving CPU's (informational) */
+    uint8_t st[8][16];           /* ST0..ST7 / MM0..MM7: 10 octets, then 6 zero */
+    uint8_t xmm[16][16];         /* XMM0..XMM15 */
+    uint8_t pad1[96];            /* zero */
+};
+_Static_assert(sizeof(struct domctx_fpu) == 512, "domctx_fpu is 512 octets");
+_Static_assert(__builtin_offsetof(struct domctx_fpu, mxcsr) == 24, "mxcsr at 24");
+_Static_assert(__builtin_offsetof(struct domctx_fpu, st) == 32, "st at 32");
+_Static_assert(__builtin_offsetof(struct domctx_fpu, xmm) == 160, "xmm at 160");
+_Static_assert(__builtin_offsetof(struct domctx_fpu, pad1) == 416, "pad1 at 416");
 
 #endif

@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define PV_ABI_VERSION_MAJOR    1
-#define PV_ABI_VERSION_MINOR    0
+#define PV_ABI_VERSION_MINOR    1   /* 1.1: x87, MMX and SSE, per vCPU */
 /* start_info.abi_version: major in bits 31..16, minor in bits 15..0. */
 #define PV_ABI_VERSION          ((PV_ABI_VERSION_MAJOR << 16) | PV_ABI_VERSION_MINOR)
 

@@ -426,13 +426,13 @@ static void test_registered(void **state)
         [DOMCTX_TYPE_DOMAIN] = "DOMAIN", [DOMCTX_TYPE_VCPU] = "VCPU",
         [DOMCTX_TYPE_EVTCHN] = "EVTCHN", [DOMCTX_TYPE_GRANT] = "GRANT",
         [DOMCTX_TYPE_GRANT_MAP] = "GRANT_MAP", [DOMCTX_TYPE_TIMER] = "TIMER",
-        [DOMCTX_TYPE_CONSOLE] = "CONSOLE",
+        [DOMCTX_TYPE_CONSOLE] = "CONSOLE", [DOMCTX_TYPE_FPU] = "FPU",
     };
 
     (void)state;
-    for (uint16_t t = DOMCTX_TYPE_DOMAIN; t <= DOMCTX_TYPE_CONSOLE; t++)
+    for (uint16_t t = DOMCTX_TYPE_DOMAIN; t <= DOMCTX_TYPE_FPU; t++)
         assert_string_equal(domctx_type_name(t), names[t]);
-    assert_null(domctx_type_name(DOMCTX_TYPE_CONSOLE + 1));
+    assert_null(domctx_type_name(DOMCTX_TYPE_FPU + 1));
 }
 
 /* ------------------------------------------------------------ round trips */
@@ -1158,13 +1158,14 @@ static bool add_ignored(struct buf *b, const struct domctx_desc *d, const void *
         break;
     }
     case IGN_PERDOMAIN_VCPU: {
-        /* a CONSOLE entry for vCPU 2 (CONSOLE is per-domain) */
+        /* a CONSOLE entry for vCPU 2 (CONSOLE is per-domain), in order:
+         * before the first FPU entry (the blob has one, for vCPU 0) */
         struct domctx_console c;
 
         memset(&c, 0, sizeof(c));
         c.line_len = 1;
         c.line[0] = 'Z';
-        if (d->typecode == DOMCTX_TYPE_END)
+        if (d->typecode == DOMCTX_TYPE_FPU && d->vcpu_id == 0)
             bb_entry(b, DOMCTX_TYPE_CONSOLE, g->flags, 2, &c, sizeof(c));
         break;
     }

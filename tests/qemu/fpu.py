@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Every vCPU owns its x87/SSE state (issue 12), under TCG by default
+(BATON_ACCEL=kvm or auto for the KVM lane; the accelerator is printed).
+
+- switch: fpucheck domains keep known values in ST0..ST7 and XMM0..XMM15
+  (with their own FCW and MXCSR) while an fpunoise domain keeps loading
+  other values into the same registers and yielding; each checker first
+  checks it started with the default state (nothing left by the noise
+  that ran before it), then checks every register after spins
+  (preempted), yields and sleeps. Any change prints FPUCHECK FAIL.
+- live_update: the same set across live updates A -> B -> A (the state goes
+  through the FPU domain context entry; a build that dropped it would
+  restore the defaults and the checkers would fail): the checkers' rounds
+  go on after each update, each started exactly once, and no FAIL.
+"""
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from baton_qemu import FAIL_MARKERS, Machine, TestFailure, build_dir_from_args, run_tests, tail  # noqa: E402
+from domain_sets import modules  # noqa: E402
+import lu_drive as lu  # noqa: E402
+
+BAD = FAIL_MARKERS + ("FPUCHECK FAIL", "crashed", "domains lost")
+FPU_LINE = r"^\(HV\) fpu: x87/SSE per vCPU \(FXSAVE, eager switch\), MXCSR_MASK 0x[0-9a-f]+$"
+NOISE, CHECKERS = 1, (2, 3)
+FPU_DOMAINS = [
+    ("dom0", 'name=dom0 mem=32M cmdline="period=2000"'),
+    ("fpucheck", 'name=fpunoise mem=4M cmdline="mode=noise spin=1 period=1000"'),
+    ("fpucheck", 'name=fpucheck mem=4M cmdline="seed=11 period=500"'),
+    ("fpucheck", 'name=fpucheck2 mem=4M cmdline="seed=12 spin=1 sleep=2 period=500"'),
+]
+ROUND = r"FPUCHECK ok (\d+)$"
+
+
+def boot(build, name, ctl=False):
+    append = "console=com1" + (" " + lu.LU_ARG if ctl else "")
+    return Machine(kernel=os.path.join(build, "baton.elf"), append=append,
+                   modules=modules(build, FPU_DOMAINS), mem="512M", name=name, ctl=ctl,
+                   timeout=900)
+
+
+def last_round(m, domid, start=0):
+    found = re.findall(r"^\(d%d\) %s" % (domid, ROUND), m.text()[start:], re.M)
+    return int(found[-1]) if found else -1
+
+
+def rounds_advance(m, at, lines=2):
+    """Each checker prints `lines` more progress lines after offset at, its
+    round count growing; the noise domain keeps loading."""
+    for domid in CHECKERS:
+        pos, prev = at, -1
+        for _ in range(lines):
+            g = m.wait_for(r"^\(d%d\) %s" % (domid, ROUND), 120, start=pos, fail_on=BAD)
+            if int(g.group(1)) <= prev:
+                raise TestFailure("d%d rounds went from %d to %s" % (domid, prev, g.group(1)))
+            pos, prev = g.end(), int(g.group(1))
+    m.wait_for(r"^\(d%d\) fpunoise: dom%d loads \d+$" % (NOISE, NOISE), 60, start=at, fail_on=BAD)
+
+
+def check_started_once(m):
+    """Each checker found the default state once, at its start: a restart
+    (or a second 'defaults ok') would mean the domain was rebuilt."""
+    text = m.text()
+    for domid in CHECKERS:
+        n = len(re.findall(r"^\(d%d\) fpucheck: dom%d defaults ok$" % (domid, domid), text, re.M))
+        loaded = len(re.findall(r"^\(d%d\) fpucheck: loaded seed=\d+$" % domid, text, re.M))
+        if n != 1 or loaded != 1:
+            raise TestFailure("d%d: 'defaults ok' %d times, 'loaded' %d times, want once each; "
+                              "log tail:\n%s" % (domid, n, loaded, tail(text, 30)))
+
+
+def no_failure(m):
+    text = m.text()
+    for bad in BAD:
+        if bad in text:
+            raise TestFailure("'%s' in the log; log tail:\n%s" % (bad, tail(text, 40)))
+
+
+def test_switch(build):
+    with boot(build, "fpu-switch") as m:
+        m.wait_for(FPU_LINE, 60, fail_on=BAD)
+        m.wait_for(lu.BOOTED, 120, fail_on=BAD)
+        # the noise domain runs before the checkers start: their first look
+        # at the registers must still find the defaults
+        m.wait_for(r"^\(d%d\) fpunoise: dom%d loads \d+$" % (NOISE, NOISE), 60, fail_on=BAD)
+        for domid in CHECKERS:
+            m.wait_for(r"^\(d%d\) fpucheck: dom%d defaults ok$" % (domid, domid), 60, fail_on=BAD)
+        rounds_advance(m, 0, lines=6)
+        no_failure(m)
+        check_started_once(m)
+        print("accel %s: checkers d2 %d rounds, d3 %d rounds (spin, yield, sleep each) beside "
+              "fpunoise d1; defaults at start, no register changed"
+              % (m.accel, last_round(m, 2), last_round(m, 3)))
+
+
+def test_live_update(build):
+    image_a, image_b = os.path.join(build, "baton.elf"), os.path.join(build, "b", "baton.elf")
+    with boot(build, "fpu-lu", ctl=True) as m:
+        m.wait_for(lu.BOOTED, 300, fail_on=BAD)
+        m.wait_for(lu.AGENT, 60, fail_on=BAD)
+        v_a = m.wait_for(lu.BANNER, 1).group(1)
+        rounds_advance(m, 0)
+        pid = m.proc.pid
+        for image, version in ((image_b, v_a + "-b"), (image_a, v_a)):
+            before = {d: last_round(m, d) for d in CHECKERS}
+            at, down, _ = lu.update(build, m, image, version)
+            lu.same_qemu(m, pid)
+            end = m.wait_for(lu.BOOTED, 5, start=at).end()
+            rounds_advance(m, end)
+            after = {d: last_round(m, d) for d in CHECKERS}
+            if any(after[d] <= before[d] for d in CHECKERS):
+                raise TestFailure("checker rounds did not go on across the update: %s -> %s"
+                                  % (before, after))
+            print("update to %s: rounds %s -> %s; downtime %s"
+                  % (version, before, after, lu.format_downtime(down)))
+            sys.stdout.flush()
+        no_failure(m)
+        check_started_once(m)
+        print("accel %s: 2 live updates (A -> B -> A) in QEMU process %d: both checkers kept "
+              "every x87/SSE register across them and beside fpunoise" % (m.accel, pid))
+
+
+if __name__ == "__main__":
+    sys.exit(run_tests([test_switch, test_live_update], build_dir_from_args()))
