@@ -16,6 +16,17 @@ extern char __image_start[], __image_end[];
 
 paddr_t hv_phys_start;
 
+static bool cpu_has_gbpages(void)
+{
+    uint32_t a, b, c, d;
+
+    cpuid(0x80000000, 0, &a, &b, &c, &d);
+    if (a < 0x80000001)
+        return false;
+    cpuid(0x80000001, 0, &a, &b, &c, &d);
+    return d & (1u << 26);
+}
+
 void arch_memory_early_init(void)
 {
     /* head.asm turned NX on if the CPU has it */
@@ -24,6 +35,9 @@ void arch_memory_early_init(void)
     paging_set_nx(nx);
     if (!nx)
         pr_warn("memory: CPU without NX: hypervisor data is executable\n");
+    /* 1 GiB pages keep the direct map and guests' tables one entry per
+     * GiB: the new build's early boot does not grow with RAM */
+    paging_set_gbpages(cpu_has_gbpages());
 }
 
 /*

@@ -320,28 +320,37 @@ static int context_write(void *priv, const void *buf, size_t len)
     return lu_record_data(priv, buf, len);
 }
 
+/*
+ * One pass over the domain's state: the context is written with the
+ * record's length still open, then the length is patched into the header
+ * (a dry run to size it first would walk every handler's state twice, and
+ * the event channel and grant walks are most of a domain's save).
+ */
 int lu_write_domain_context(struct lu_writer *w, struct domain *d, unsigned int nr_vcpus)
 {
-    size_t size, written;
+    const uint64_t hdr_at = w->bytes;
+    uint32_t len;
+    size_t written;
     int rc;
 
-    rc = domctx_size(d, nr_vcpus, &size);
-    if (rc)
-        return sticky(w, rc);
-    if (size > UINT32_MAX)
-        return sticky(w, -BATON_E2BIG);
-    rc = lu_record_begin(w, LU_REC_DOMAIN_CONTEXT, (uint32_t)size);
+    rc = lu_record_begin(w, LU_REC_DOMAIN_CONTEXT, UINT32_MAX);
     if (rc)
         return rc;
     rc = domctx_save(d, nr_vcpus, context_write, w, &written);
     if (rc)
         return sticky(w, rc);
-    /* A handler that writes other than it measured breaks the record. */
-    if (written != size) {
-        pr_err("LU write: context was %zu octets in the dry run, %zu saved\n",
-               size, written);
+    /* every octet went through lu_record_data, which counted it */
+    if (written != w->rec_done) {
+        pr_err("LU write: context of %zu octets, %u reached the record\n", written,
+               w->rec_done);
         return sticky(w, -BATON_EIO);
     }
+    len = w->rec_done;
+    rc = lu_writer_patch(w, hdr_at + __builtin_offsetof(struct lu_rec_hdr, body_length), &len,
+                         sizeof(len));
+    if (rc)
+        return sticky(w, rc);
+    w->rec_len = len;
     return lu_record_end(w);
 }
 

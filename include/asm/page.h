@@ -49,11 +49,14 @@ static inline paddr_t virt_to_phys(const void *va)
 typedef paddr_t (*pt_alloc_fn)(void);
 
 /* Map [va, va + size) to [pa, ...) in the tables rooted at root_pa. Large
- * (2 MiB) pages are used where alignment allows and `large` is set. */
+ * pages (1 GiB where paging_set_gbpages allowed them, else 2 MiB) are used
+ * where alignment allows and `large` is set. */
 int map_range(paddr_t root_pa, uint64_t va, paddr_t pa, uint64_t size, uint64_t flags,
               bool large, pt_alloc_fn alloc);
 /* Whether NX may be used in PTEs (EFER.NXE was set at boot). */
 void paging_set_nx(bool available);
+/* Whether large mappings may use 1 GiB pages (CPUID Page1GB). */
+void paging_set_gbpages(bool available);
 /* Clear the 4K mappings of [va, va + size) (no large pages). */
 void unmap_range(paddr_t root_pa, uint64_t va, uint64_t size);
 /* The physical address va maps to, or INVALID_PADDR-like ~0 when unmapped. */
