@@ -8,3 +8,4 @@ qemu-tests += liveupdate
 qemu-tests += kexec_tools
 qemu-tests += syscall_fault
 qemu-tests += timecal
+qemu-tests += baton_update

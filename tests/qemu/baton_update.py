@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""tools/baton-update (issue 11), driven as an operator would, against
+QEMU hosts (TCG unless BATON_ACCEL says otherwise):
+
+- refusals in preflight, each with a target made to fail one check: no
+  relocatable tag, larger than MA_XEN, an ELF note claiming only stream
+  version 99 (make build-v99), a crashed domain (then accepted by
+  --allow-crashed --dry-run), an image already loaded (left loaded: it is
+  not ours); a failure in stage (a kexec that loads, then exits 255)
+  unloads what it staged. After each: exit 2 (3 for stage), the named check
+  and its values in the output and in the JSON report, the same domains,
+  heartbeat advancing, nothing staged;
+- a real update A -> B with the standard domains, its --json report
+  validated against docs/schemas/baton-update-report.schema.json;
+- a rolling update of three hosts (dom0 + heartbeat each), the second
+  booted without a live update bootmem: the first is updated, the run stops
+  at the second with its report, the third is not touched.
+"""
+import contextlib
+import json
+import os
+import re
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from baton_qemu import FAIL_MARKERS, Machine, TestFailure, build_dir_from_args, run_tests, tail  # noqa: E402
+from domain_sets import STANDARD, modules  # noqa: E402
+import lu_drive as lu  # noqa: E402
+from kexec_tools import kexec, larger_than_ma_xen, without_reloc_tag  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(ROOT, "tools", "baton-update")
+SCHEMA = os.path.join(ROOT, "docs", "schemas", "baton-update-report.schema.json")
+BAD = FAIL_MARKERS + ("HEARTBEAT FAIL", "MEMCHECK FAIL", "PINGPONG FAIL")
+SMALL = STANDARD[:2]                     # dom0 + heartbeat
+CRASHER = ("badmem", "name=badmem mem=4M")
+PREFLIGHT_CHECKS = ("agent", "running", "multiboot2", "relocatable", "fits_ma_xen",
+                    "stream_version", "bootmem", "nothing_loaded", "domains")
+
+
+# ---------------------------------------------------------------- helpers
+
+def boot(build, name, domain_set=SMALL, bootmem=True, mem="512M"):
+    return Machine(kernel=os.path.join(build, "baton.elf"),
+                   append="console=com1" + (" " + lu.LU_ARG if bootmem else ""),
+                   modules=modules(build, domain_set), mem=mem, name=name, ctl=True,
+                   timeout=1800)
+
+
+def wait_up(m):
+    m.wait_for(lu.BOOTED, 300, fail_on=BAD)
+    m.wait_for(lu.AGENT, 60, fail_on=BAD)
+    m.wait_for(r"^\(d1\) heartbeat \d+ t=", 60, fail_on=BAD)
+    return m.wait_for(lu.BANNER, 1).group(1)
+
+
+def validate(report):
+    """The report against the schema, with the real validator."""
+    try:
+        import jsonschema
+    except ImportError:
+        raise TestFailure("python3-jsonschema is missing (scripts/deps.sh installs it): "
+                          "cannot validate the report")
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    cls = jsonschema.Draft202012Validator
+    cls.check_schema(schema)
+    errors = sorted(cls(schema).iter_errors(report), key=lambda e: list(e.path))
+    if errors:
+        raise TestFailure("the report does not validate against %s:\n%s" % (
+            SCHEMA, "\n".join("  at /%s: %s" % ("/".join(map(str, e.path)), e.message)
+                              for e in errors[:10])))
+
+
+def run_update(build, work, ctl_or_hosts, image, *extra, timeout=1500):
+    """tools/baton-update with this build's hvctl and kexec; prints its
+    output; returns (exit status, output, the validated JSON report)."""
+    out_json = os.path.join(work, "report.json")
+    if os.path.exists(out_json):
+        os.unlink(out_json)
+    target = ["--hosts", ctl_or_hosts] if os.path.isfile(ctl_or_hosts) else \
+        ["--ctl", ctl_or_hosts]
+    cmd = [SCRIPT] + target + ["--image", image, "--json", out_json,
+                               "--hvctl", os.path.join(build, "tools", "hvctl"),
+                               "--kexec", os.path.join(build, "kexec-tools", "sbin", "kexec")]
+    cmd += list(extra)
+    print("$ baton-update %s" % " ".join(cmd[1:]))
+    t0 = time.time()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       timeout=timeout)
+    for line in p.stdout.splitlines():
+        if not line.startswith("      upload ["):
+            print("  | " + line)
+    print("  exit %d after %.1f s" % (p.returncode, time.time() - t0))
+    sys.stdout.flush()
+    if not os.path.exists(out_json):
+        raise TestFailure("baton-update wrote no --json report (exit %d)" % p.returncode)
+    with open(out_json) as f:
+        report = json.load(f)
+    validate(report)
+    return p.returncode, p.stdout, report
+
+
+def preflight_checks(report, host=0):
+    return {c["check"]: c for c in report["hosts"][host]["phases"]["preflight"]["checks"]}
+
+
+def expect_refusal(rc, out, report, check, found_re):
+    """Exit 2, `check` failed with found matching found_re (and named with
+    its values in the output), every other preflight check passed."""
+    if rc != 2 or report["exit_code"] != 2 or report["result"] != "refused":
+        raise TestFailure("want exit 2 (refused) for %s, got %d (%s)" % (check, rc,
+                                                                         report["result"]))
+    checks = preflight_checks(report)
+    c = checks.get(check)
+    if c is None or c["ok"] or not re.search(found_re, str(c["found"])):
+        raise TestFailure("check %s: want a failure with found ~ %r, got %s" % (check, found_re, c))
+    others = [n for n, v in checks.items() if n != check and not v["ok"]]
+    if others:
+        raise TestFailure("checks other than %s failed too: %s" % (check, others))
+    line = re.search(r"^\s+FAIL %s\s+expected .+, found .+$" % re.escape(check), out, re.M)
+    if not line:
+        raise TestFailure("no 'FAIL %s expected ..., found ...' line in the output" % check)
+    h = report["hosts"][0]
+    if h["host_unchanged"] is not True or h["failed_phase"] != "preflight" \
+            or "stage" in h["phases"]:
+        raise TestFailure("a refusal must leave the host unchanged before stage: %s"
+                          % {k: h[k] for k in ("host_unchanged", "failed_phase")})
+    return line.group(0).strip()
+
+
+def loaded(build, m):
+    return {ty: json.loads(lu.hvctl(build, m, "--json", "kexec", "status", "--type", ty)
+                           .stdout)["loaded"] for ty in ("live-update", "default")}
+
+
+def untouched(build, m, before, version, want_loaded=False):
+    """The same domains, the same build, heartbeat advancing, and nothing
+    staged (or, want_loaded, the operator's own image still staged)."""
+    if lu.identity(lu.domains(build, m)) != before:
+        raise TestFailure("domains changed: %s, now %s" % (before, lu.domains(build, m)))
+    v = json.loads(lu.hvctl(build, m, "--json", "version").stdout)
+    if v["version"] != version:
+        raise TestFailure("running %s, want %s" % (v["version"], version))
+    st = loaded(build, m)
+    if st != {"live-update": want_loaded, "default": False}:
+        raise TestFailure("kexec status afterwards: %s" % st)
+    m.wait_for(r"^\(d1\) heartbeat \d+ t=", 30, start=len(m.text()), fail_on=BAD)
+
+
+def tiny_image(path, note_versions=(1, 1, 1)):
+    """A 4 KiB multiboot2 ELF with the relocatable tag and a Baton note
+    (it passes every preflight image check): cheap to upload, never run."""
+    base, size = 0x200000, 0x1000
+    img = bytearray(size)
+    note = struct.pack("<III", 6, 16, 1) + b"Baton\0\0\0" + struct.pack("<IIII", *note_versions, 0)
+    mb2_tags = struct.pack("<HHIIIII", 10, 0, 24, base, 0x7fffffff, 0x200000, 0) + \
+        struct.pack("<HHI", 0, 0, 8)
+    hlen = 16 + len(mb2_tags)
+    mb2 = struct.pack("<IIII", 0xe85250d6, 0, hlen, (-(0xe85250d6 + hlen)) & 0xffffffff) + mb2_tags
+    img[0x100:0x100 + len(mb2)] = mb2
+    img[0x200:0x200 + len(note)] = note
+    img[0x300:0x302] = b"\xeb\xfe"               # jmp . (never reached)
+    ehdr = struct.pack("<4sBBBBBxxxxxxxHHIQQQIHHHHHH", b"\x7fELF", 2, 1, 1, 0, 0,
+                       2, 62, 1, base + 0x300, 64, 0, 0, 64, 56, 2, 64, 0, 0)
+    load = struct.pack("<IIQQQQQQ", 1, 7, 0, base, base, size, size, 0x1000)
+    pnote = struct.pack("<IIQQQQQQ", 4, 4, 0x200, base + 0x200, base + 0x200, len(note),
+                        len(note), 4)
+    img[0:64] = ehdr
+    img[64:64 + 56] = load
+    img[120:120 + 56] = pnote
+    with open(path, "wb") as f:
+        f.write(bytes(img))
+
+
+def failing_kexec(work, build):
+    """A kexec that really loads, then says it failed (exit 255): a stage
+    failure after something was staged."""
+    real = os.path.join(os.path.abspath(build), "kexec-tools", "sbin", "kexec")
+    path = os.path.join(work, "kexec-fails-after-load")
+    with open(path, "w") as f:
+        f.write('#!/bin/sh\n"%s" "$@"; rc=$?\n'
+                'case " $* " in *" -l "*) echo "kexec (test): failing after the load (exit $rc)" >&2;'
+                ' exit 255;; esac\nexit $rc\n' % real)
+    os.chmod(path, 0o755)
+    return path
+
+
+# ---------------------------------------------------------------- tests
+
+def test_preflight_refusals(build):
+    """Each target made to fail one check is refused with that check named;
+    the host is left as it was."""
+    image_b = os.path.join(build, "b", "baton.elf")
+    v99 = os.path.join(build, "v99", "baton.elf")
+    if not os.path.exists(v99):
+        raise TestFailure("%s missing: make build-v99" % v99)
+    work = tempfile.mkdtemp(prefix="baton-upd-")
+    try:
+        with boot(build, "upd-refuse", SMALL + [CRASHER]) as m:
+            version = wait_up(m)
+            m.wait_for(r"^\(HV\) d2 'badmem' crashed: ", 60, fail_on=FAIL_MARKERS)
+            before = lu.identity(lu.domains(build, m))
+            ctl = "unix:" + m.ctl_path()
+            xen = dict((n, (s, z)) for n, s, z in lu.ranges(build, m))["xen"]
+            norel = os.path.join(work, "norelocate.elf")
+            without_reloc_tag(image_b, norel)
+            big = os.path.join(work, "big.elf")
+            larger_than_ma_xen(image_b, big, xen[1] + (2 << 20))
+            cases = [
+                (image_b, (), "domains", r"d2 'badmem' crashed"),
+                (norel, ("--allow-crashed",), "relocatable", r"^none$"),
+                (big, ("--allow-crashed",), "fits_ma_xen", r"^%d KiB$" % ((xen[1] >> 10) + 2048)),
+                (v99, ("--allow-crashed",), "stream_version", r"reads 99\.\.99 \(compat 99\)"),
+            ]
+            for image, extra, check, found in cases:
+                rc, out, rep = run_update(build, work, ctl, image, *extra)
+                said = expect_refusal(rc, out, rep, check, found)
+                untouched(build, m, before, version)
+                print("refused as it should: %s" % said)
+
+            rc, out, rep = run_update(build, work, ctl, image_b, "--allow-crashed", "--dry-run")
+            if rc != 0 or rep["hosts"][0]["result"] != "dry-run-ok" or \
+                    not preflight_checks(rep)["domains"]["ok"]:
+                raise TestFailure("--allow-crashed --dry-run: exit %d, %s" % (rc, rep["result"]))
+            untouched(build, m, before, version)
+            print("--allow-crashed --dry-run: preflight passes with the crashed domain")
+
+            # an image the operator staged is refused and left staged
+            tiny = os.path.join(work, "tiny.elf")
+            tiny_image(tiny)
+            lu.hvctl(build, m, "kexec", "load", "--type", "live-update", tiny, "--append", "x")
+            rc, out, rep = run_update(build, work, ctl, image_b, "--allow-crashed")
+            said = expect_refusal(rc, out, rep, "nothing_loaded", r"live-update image loaded")
+            untouched(build, m, before, version, want_loaded=True)
+            lu.hvctl(build, m, "kexec", "unload", "--type", "live-update")
+            untouched(build, m, before, version)
+            print("refused as it should: %s; the operator's image stayed loaded" % said)
+
+            # stage fails after the load: baton-update unloads what it staged
+            rc, out, rep = run_update(build, work, ctl, tiny, "--allow-crashed",
+                                      "--kexec", failing_kexec(work, build))
+            h = rep["hosts"][0]
+            if rc != 3 or h["failed_phase"] != "stage" or h["host_unchanged"] is not True \
+                    or not h.get("unload", {}).get("unloaded"):
+                raise TestFailure("a failed stage: exit %d, %s" % (rc, {k: h.get(k) for k in (
+                    "failed_phase", "host_unchanged", "unload")}))
+            if "failing after the load (exit 0)" not in (h["error"] or ""):
+                raise TestFailure("the test's kexec did not load first: %s" % h["error"])
+            if not re.search(r"^\s+unload \(kexec --load-live-update -u\): exit 0; nothing staged",
+                             out, re.M):
+                raise TestFailure("no unload line after the failed stage")
+            untouched(build, m, before, version)
+            print("stage failure (exit 3): what was staged was unloaded, host as it was")
+            m.assert_absent(r"LU: exec requested")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_update_standard(build):
+    """A -> B with the standard domains; the report validates and says so."""
+    image_b = os.path.join(build, "b", "baton.elf")
+    work = tempfile.mkdtemp(prefix="baton-upd-")
+    try:
+        with boot(build, "upd-standard", STANDARD) as m:
+            version = wait_up(m)
+            m.wait_for(r"^\(d3\) pingpong: connected", 120, fail_on=BAD)
+            m.wait_for(r"^\(d2\) memcheck: pass \d+ ok", 120, fail_on=BAD)
+            pid = m.proc.pid
+            before = lu.identity(lu.domains(build, m))
+            mark = len(m.text())
+            rc, out, rep = run_update(build, work, "unix:" + m.ctl_path(), image_b)
+            h = rep["hosts"][0]
+            if rc != 0 or rep["result"] != "ok" or h["result"] != "updated":
+                raise TestFailure("the update: exit %d, %s: %s" % (rc, h["result"], h["error"]))
+            g = m.wait_for(lu.BANNER, 5, start=mark)
+            if g.group(1) != version + "-b" or h["version_after"]["version"] != version + "-b":
+                raise TestFailure("running %s, report says %s" % (g.group(1),
+                                                                  h["version_after"]["version"]))
+            if h["version_after"]["build_id"] != rep["image"]["build_id"] or \
+                    h["version_after"]["build_id"] != g.group(2):
+                raise TestFailure("build ids: banner %s, report %s, image %s" % (
+                    g.group(2), h["version_after"]["build_id"], rep["image"]["build_id"]))
+            logged = lu.parse_downtime(m.wait_for(lu.DOWNTIME, 5, start=mark))
+            if h["downtime"]["us"] != logged["us"] or \
+                    any(h["downtime"]["phases"][p] != logged[p] for p in lu.PHASES):
+                raise TestFailure("downtime: report %s, console %s" % (h["downtime"], logged))
+            if lu.identity(lu.domains(build, m)) != before or len(h["domains"]) != 5 or \
+                    not all(d["same"] for d in h["domains"]):
+                raise TestFailure("domains: report %s" % h["domains"])
+            kinds = {d["domid"]: (d["progress"] or {}).get("kind") for d in h["domains"]}
+            want = {0: "dom0", 1: "heartbeat", 2: "memcheck", 3: "pingpong", 4: "pingpong"}
+            if kinds != want or not all(d["progress"]["ok"] for d in h["domains"]):
+                raise TestFailure("progress: %s" % [d["progress"] for d in h["domains"]])
+            if set(h["phases"]) != {"preflight", "stage", "exec", "verify"} or \
+                    not all(p["ok"] for p in h["phases"].values()):
+                raise TestFailure("phases: %s" % h["phases"])
+            up = h["phases"]["stage"]
+            if not re.search(r"^\s+upload \[#+\]\s+100%", out, re.M) or up["upload_bytes"] <= 0:
+                raise TestFailure("no upload progress reaching 100%")
+            lu.same_qemu(m, pid)
+            if loaded(build, m) != {"live-update": False, "default": False}:
+                raise TestFailure("something staged after the update")
+            for bad in BAD:
+                if bad in m.text():
+                    raise TestFailure("'%s' in the log:\n%s" % (bad, tail(m.text(), 40)))
+            print("A -> B by baton-update in QEMU %d: downtime %s; upload %d KiB in %.1f s; "
+                  "phases %s" % (pid, lu.format_downtime(logged), up["upload_bytes"] >> 10,
+                                 up["upload_seconds"], ", ".join(
+                                     "%s %.1f s" % (n, p["seconds"])
+                                     for n, p in h["phases"].items())))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_rolling(build):
+    """Three hosts; the second has no live update bootmem: the first is
+    updated, the run stops at the second, the third is never touched."""
+    image_b = os.path.join(build, "b", "baton.elf")
+    work = tempfile.mkdtemp(prefix="baton-upd-")
+    try:
+        with contextlib.ExitStack() as stack:
+            hosts = [stack.enter_context(boot(build, "upd-host%d" % i, bootmem=(i != 2),
+                                              mem="384M")) for i in (1, 2, 3)]
+            versions = [wait_up(m) for m in hosts]
+            before = [lu.identity(lu.domains(build, m)) for m in hosts]
+            path = os.path.join(work, "hosts")
+            with open(path, "w") as f:
+                f.write("# three QEMU hosts\n\n" + "".join(
+                    "unix:%s   # host %d\n" % (m.ctl_path(), i) for i, m in enumerate(hosts, 1)))
+            rc, out, rep = run_update(build, work, path, image_b)
+            if rc != 2 or rep["hosts_total"] != 3 or len(rep["hosts"]) != 2:
+                raise TestFailure("rolling: exit %d, %d of %d hosts reported" % (
+                    rc, len(rep["hosts"]), rep["hosts_total"]))
+            first, second = rep["hosts"]
+            if first["result"] != "updated" or second["result"] != "refused":
+                raise TestFailure("rolling: %s, %s" % (first["result"], second["result"]))
+            c = preflight_checks(rep, 1)["bootmem"]
+            if c["ok"] or not c["found"].startswith("none"):
+                raise TestFailure("host 2's bootmem check: %s" % c)
+            if "stopping at host 2 of 3; 1 not attempted" not in out:
+                raise TestFailure("the run did not say it stopped at host 2")
+            if lu.identity(lu.domains(build, hosts[0])) != before[0] or \
+                    json.loads(lu.hvctl(build, hosts[0], "--json", "version").stdout)["version"] \
+                    != versions[0] + "-b":
+                raise TestFailure("host 1 is not on B with its domains")
+            for i in (1, 2):
+                untouched(build, hosts[i], before[i], versions[i])
+            hosts[2].assert_absent(r"dom0: ctl kexec")
+            print("rolling: host 1 updated (downtime %d us), host 2 refused (%s), host 3 not "
+                  "touched" % (first["downtime"]["us"], c["found"]))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    args = build_dir_from_args()
+    sys.exit(run_tests([test_preflight_refusals, test_rolling, test_update_standard], args))
