@@ -21,6 +21,23 @@ void *memcpy(void *dst, const void *src, size_t n)
     return dst;
 }
 
+/*
+ * dst overlaps the tail of src: copy downwards, 8 octets at a time from the
+ * top, then the head octet by octet. Not with std + rep movsq: an interrupt
+ * taken with DF set would run its handler's string operations backwards.
+ */
+static void copy_downwards(uint8_t *d, const uint8_t *s, size_t n)
+{
+    for (; n >= 8; n -= 8) {
+        uint64_t word;
+
+        __builtin_memcpy(&word, s + n - 8, 8);     /* one unaligned load, inlined */
+        __builtin_memcpy(d + n - 8, &word, 8);
+    }
+    while (n--)
+        d[n] = s[n];
+}
+
 void *memmove(void *dst, const void *src, size_t n)
 {
     uint8_t *d = dst;
@@ -28,8 +45,7 @@ void *memmove(void *dst, const void *src, size_t n)
 
     if (d < s || d >= s + n)
         return memcpy(dst, src, n);
-    while (n--)
-        d[n] = s[n];
+    copy_downwards(d, s, n);
     return dst;
 }
 

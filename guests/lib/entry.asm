@@ -23,12 +23,17 @@ extern __bss_end
 
 _start:
     cld                             ; the C ABI wants DF clear
-    mov     rbx, rdi                ; rbx: start info, survives rep stosb
+    mov     rbx, rdi                ; rbx: start info, survives rep stos
     mov     rdi, __bss_start
-    mov     rcx, __bss_end
-    sub     rcx, rdi
+    mov     rdx, __bss_end
+    sub     rdx, rdi                ; rdx: BSS octets
+    mov     rcx, rdx
+    shr     rcx, 3
     xor     eax, eax
-    rep stosb                       ; no stack in use yet: safe to zero ours
+    rep stosq                       ; no stack in use yet: safe to zero ours,
+    mov     ecx, edx                ; 8 octets at a time (one instruction per 8
+    and     ecx, 7                  ; under -icount), then the tail
+    rep stosb
     mov     rsp, boot_stack_top     ; 16-aligned, as before a call
     xor     ebp, ebp                ; terminate frame-pointer chains
     mov     rdi, rbx

@@ -20,3 +20,6 @@ test_time_scale-srcs := tests/unit/test_time_scale.c common/time_scale.c
 
 unit-tests += test_tsc_calibrate
 test_tsc_calibrate-srcs := tests/unit/test_tsc_calibrate.c arch/x86/tsc_calibrate.c
+
+unit-tests += test_string_ops
+test_string_ops-srcs := tests/unit/test_string_ops.c
