@@ -179,14 +179,20 @@ fuzz: $(FUZZ_BINS)
 	@$(PYTHON) tests/run-check.py --build $(O) --fuzz-long $(FUZZ_BINS)
 
 # The live update downtime benchmark (docs/benchmarks.md): builds A and B
-# with room for 17 domains under $(O)/bench, then the grid under QEMU icount.
+# with room for 17 domains (dom0 and 16) under $(O)/bench, then the grid under QEMU icount.
 BENCH_LU_ARGS ?=
-bench-lu:
+bench-lu: $(O)/bench/.config $(O)/bench/b/.config
 	@$(MAKE) --no-print-directory O=$(O)/bench KCONFIG_CONFIG=$(O)/bench/.config \
 		BUILD_DEFCONFIG=configs/bench.config all $(O)/bench/tools/hvctl
 	@$(MAKE) --no-print-directory O=$(O)/bench/b KCONFIG_CONFIG=$(O)/bench/b/.config \
 		BUILD_DEFCONFIG=configs/bench-b.config $(O)/bench/b/baton.elf
 	@$(PYTHON) tests/qemu/bench_lu.py --build $(O)/bench $(BENCH_LU_ARGS)
+
+$(O)/bench/.config: configs/bench.config Kconfig
+$(O)/bench/b/.config: configs/bench-b.config Kconfig
+$(O)/bench/.config $(O)/bench/b/.config:
+	@mkdir -p $(dir $@)
+	@KCONFIG_CONFIG=$@ KCONFIG_ALLCONFIG=$< kconfig-conf --alldefconfig Kconfig >/dev/null
 
 demo:
 	@scripts/deps.sh demo
