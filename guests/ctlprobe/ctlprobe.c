@@ -156,7 +156,7 @@ static void check_validation(void)
     struct control_console_read r = { .hdr = hdr(CONTROL_console_read), .offset = ~0ull };
 
     expect("unknown cmd 0", hc_control_op(0, &h), E(ENOSYS));
-    expect("unknown cmd 10", hc_control_op(NR_CONTROL_OPS, &h), E(ENOSYS));
+    expect("unknown cmd NR_CONTROL_OPS", hc_control_op(NR_CONTROL_OPS, &h), E(ENOSYS));
     expect("unknown cmd ~0", hc_control_op(0xffffffffu, &h), E(ENOSYS));
     expect("list bad pointer", hc_control_op(CONTROL_domain_list, BAD_PTR), E(EFAULT));
     expect("list null pointer", hc_control_op(CONTROL_domain_list, NULL), E(EFAULT));

@@ -72,7 +72,7 @@ def test_com2_ports(build):
 
 
 EPERM = -1
-NR_CONTROL_OPS = 10
+NR_CONTROL_OPS = 11    # include/public/control.h (CONTROL_version is 10)
 KEXEC_CMDS = 8
 PROBE_FAILS = FAIL_MARKERS + ("CTLPROBE FAIL", "PINGPONG FAIL", "HEARTBEAT FAIL")
 
