@@ -9,3 +9,4 @@ qemu-tests += kexec_tools
 qemu-tests += syscall_fault
 qemu-tests += timecal
 qemu-tests += baton_update
+qemu-tests += fpu
