@@ -35,7 +35,21 @@
 #define FXSAVE_MXCSR_MASK_OFFSET 28
 #define ST_VALUE_LEN             10 /* an 80-bit register in its 16-octet slot */
 
+#define CPUID_EXT_MAX            0x80000000u
+#define CPUID_EXT_SIZES          0x80000008u
+#define CPUID_XSAVEERPTR         (1u << 2)  /* 0x80000008 EBX: error pointers always saved */
+
 static uint32_t mxcsr_mask = DOMCTX_FPU_MXCSR_MASK_DEFAULT;
+
+/*
+ * AMD CPUs without XSAVEERPTR save and restore FIP, FDP and FOP only while
+ * an x87 exception is pending: FXRSTOR of another guest's image leaves the
+ * previous guest's last x87 instruction and data pointers in place, for
+ * the next one to read. Loading hypervisor values first (as Linux does)
+ * stops that; elsewhere FXRSTOR replaces them and nothing is done.
+ */
+static bool scrub_error_pointers;
+static const uint32_t scrub_operand;
 
 uint32_t fpu_mxcsr_mask(void)
 {
@@ -54,6 +68,10 @@ void fpu_save(struct fpu_area *f)
 
 void fpu_restore(const struct fpu_area *f)
 {
+    /* fnclex: nothing pending, so the fild cannot raise; emms: every
+     * register empty, so it cannot overflow the stack */
+    if (scrub_error_pointers)
+        __asm__ volatile("fnclex; emms; fildl %0" : : "m"(scrub_operand));
     __asm__ volatile("fxrstor64 %0" : : "m"(*f));
 }
 
@@ -81,6 +99,25 @@ static void write_cr4(uint64_t v)
     __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
 }
 
+static bool leaks_error_pointers(void)
+{
+    uint32_t a, b, c, d;
+    char vendor[13];
+
+    cpuid(0, 0, &a, &b, &c, &d);
+    memcpy(vendor, &b, 4);
+    memcpy(vendor + 4, &d, 4);
+    memcpy(vendor + 8, &c, 4);
+    vendor[12] = '\0';
+    if (strcmp(vendor, "AuthenticAMD") != 0 && strcmp(vendor, "HygonGenuine") != 0)
+        return false;
+    cpuid(CPUID_EXT_MAX, 0, &a, &b, &c, &d);
+    if (a < CPUID_EXT_SIZES)
+        return true;
+    cpuid(CPUID_EXT_SIZES, 0, &a, &b, &c, &d);
+    return !(b & CPUID_XSAVEERPTR);
+}
+
 void fpu_init(void)
 {
     static struct fpu_area probe;
@@ -100,6 +137,9 @@ void fpu_init(void)
     if (reported)
         mxcsr_mask = reported;
     pr_info("fpu: x87/SSE per vCPU (FXSAVE, eager switch), MXCSR_MASK 0x%x\n", mxcsr_mask);
+    scrub_error_pointers = leaks_error_pointers();
+    if (scrub_error_pointers)
+        pr_info("fpu: this CPU keeps FIP/FDP/FOP across FXRSTOR: scrubbed before each load\n");
 }
 
 /* ---------------------------------------------------------------- context */
