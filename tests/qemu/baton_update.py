@@ -45,6 +45,16 @@ PREFLIGHT_CHECKS = ("agent", "running", "multiboot2", "relocatable", "fits_ma_xe
 
 # ---------------------------------------------------------------- helpers
 
+def stable_copy(path, work):
+    """A copy of a build product in the test's own directory: other work
+    in the tree may relink build/ while a test runs."""
+    if not os.path.exists(path):
+        raise TestFailure("%s missing: make all build-b build-v99" % path)
+    dst = os.path.join(work, os.path.basename(os.path.dirname(path)) + "-" + os.path.basename(path))
+    shutil.copy(path, dst)
+    return dst
+
+
 def boot(build, name, domain_set=SMALL, bootmem=True, mem="512M"):
     return Machine(kernel=os.path.join(build, "baton.elf"),
                    append="console=com1" + (" " + lu.LU_ARG if bootmem else ""),
@@ -110,9 +120,10 @@ def preflight_checks(report, host=0):
     return {c["check"]: c for c in report["hosts"][host]["phases"]["preflight"]["checks"]}
 
 
-def expect_refusal(rc, out, report, check, found_re):
+def expect_refusal(rc, out, report, check, found_re, alone=True):
     """Exit 2, `check` failed with found matching found_re (and named with
-    its values in the output), every other preflight check passed."""
+    its values in the output), every other preflight check passed (unless
+    not alone: a garbage image fails every check that reads it)."""
     if rc != 2 or report["exit_code"] != 2 or report["result"] != "refused":
         raise TestFailure("want exit 2 (refused) for %s, got %d (%s)" % (check, rc,
                                                                          report["result"]))
@@ -121,7 +132,7 @@ def expect_refusal(rc, out, report, check, found_re):
     if c is None or c["ok"] or not re.search(found_re, str(c["found"])):
         raise TestFailure("check %s: want a failure with found ~ %r, got %s" % (check, found_re, c))
     others = [n for n, v in checks.items() if n != check and not v["ok"]]
-    if others:
+    if alone and others:
         raise TestFailure("checks other than %s failed too: %s" % (check, others))
     line = re.search(r"^\s+FAIL %s\s+expected .+, found .+$" % re.escape(check), out, re.M)
     if not line:
@@ -196,12 +207,10 @@ def failing_kexec(work, build):
 def test_preflight_refusals(build):
     """Each target made to fail one check is refused with that check named;
     the host is left as it was."""
-    image_b = os.path.join(build, "b", "baton.elf")
-    v99 = os.path.join(build, "v99", "baton.elf")
-    if not os.path.exists(v99):
-        raise TestFailure("%s missing: make build-v99" % v99)
     work = tempfile.mkdtemp(prefix="baton-upd-")
     try:
+        image_b = stable_copy(os.path.join(build, "b", "baton.elf"), work)
+        v99 = stable_copy(os.path.join(build, "v99", "baton.elf"), work)
         with boot(build, "upd-refuse", SMALL + [CRASHER]) as m:
             version = wait_up(m)
             m.wait_for(r"^\(HV\) d2 'badmem' crashed: ", 60, fail_on=FAIL_MARKERS)
@@ -218,9 +227,21 @@ def test_preflight_refusals(build):
                 (big, ("--allow-crashed",), "fits_ma_xen", r"^%d KiB$" % ((xen[1] >> 10) + 2048)),
                 (v99, ("--allow-crashed",), "stream_version", r"reads 99\.\.99 \(compat 99\)"),
             ]
+            garbage = os.path.join(work, "garbage.elf")
+            with open(garbage, "wb") as f:
+                f.write(os.urandom(8192))
+            truncated = os.path.join(work, "truncated.elf")
+            with open(image_b, "rb") as f:
+                data = f.read()
+            with open(truncated, "wb") as f:
+                f.write(data[:0x1030])         # inside the multiboot2 header
+            cases += [(garbage, ("--allow-crashed",), "multiboot2", r"not an ELF file"),
+                      (truncated, ("--allow-crashed",), "multiboot2",
+                       r"do not fit|no multiboot2 header|does not fit")]
             for image, extra, check, found in cases:
                 rc, out, rep = run_update(build, work, ctl, image, *extra)
-                said = expect_refusal(rc, out, rep, check, found)
+                said = expect_refusal(rc, out, rep, check, found,
+                                      alone=image not in (garbage, truncated))
                 untouched(build, m, before, version)
                 print("refused as it should: %s" % said)
 
@@ -262,11 +283,41 @@ def test_preflight_refusals(build):
         shutil.rmtree(work, ignore_errors=True)
 
 
-def test_update_standard(build):
-    """A -> B with the standard domains; the report validates and says so."""
-    image_b = os.path.join(build, "b", "baton.elf")
+def test_bad_arguments(build):
+    """No QEMU: a hosts file that is not one endpoint per line, no hosts,
+    a missing image, and a host nobody answers on (exit 6, nothing done)."""
     work = tempfile.mkdtemp(prefix="baton-upd-")
     try:
+        image_b = stable_copy(os.path.join(build, "b", "baton.elf"), work)
+        cases = [("two words", "unix:/a unix:/b\n", r"hosts:1: expected one control endpoint, "
+                  r"found 'unix:/a unix:/b'"),
+                 ("only comments", "# nothing\n\n", r"expected at least one control endpoint, "
+                  r"found none")]
+        for what, text, said in cases:
+            path = os.path.join(work, "hosts")
+            with open(path, "w") as f:
+                f.write(text)
+            rc, out, rep = run_update(build, work, path, image_b)
+            if rc != 1 or rep["result"] != "usage" or not re.search(said, out):
+                raise TestFailure("hosts file with %s: exit %d, %r" % (what, rc, out))
+        rc, out, rep = run_update(build, work, "unix:/nonexistent", os.path.join(work, "none.elf"))
+        if rc != 1 or "cannot read the image" not in out:
+            raise TestFailure("a missing image: exit %d" % rc)
+        rc, out, rep = run_update(build, work, "unix:" + os.path.join(work, "nobody.sock"),
+                                  image_b)
+        h = rep["hosts"][0]
+        if rc != 6 or h["result"] != "unreachable" or h["host_unchanged"] is not True:
+            raise TestFailure("nobody on the line: exit %d, %s" % (rc, h["result"]))
+        print("bad hosts files and a missing image: exit 1; no agent: exit 6, host untouched")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def test_update_standard(build):
+    """A -> B with the standard domains; the report validates and says so."""
+    work = tempfile.mkdtemp(prefix="baton-upd-")
+    try:
+        image_b = stable_copy(os.path.join(build, "b", "baton.elf"), work)
         with boot(build, "upd-standard", STANDARD) as m:
             version = wait_up(m)
             m.wait_for(r"^\(d3\) pingpong: connected", 120, fail_on=BAD)
@@ -321,9 +372,9 @@ def test_update_standard(build):
 def test_rolling(build):
     """Three hosts; the second has no live update bootmem: the first is
     updated, the run stops at the second, the third is never touched."""
-    image_b = os.path.join(build, "b", "baton.elf")
     work = tempfile.mkdtemp(prefix="baton-upd-")
     try:
+        image_b = stable_copy(os.path.join(build, "b", "baton.elf"), work)
         with contextlib.ExitStack() as stack:
             hosts = [stack.enter_context(boot(build, "upd-host%d" % i, bootmem=(i != 2),
                                               mem="384M")) for i in (1, 2, 3)]
@@ -360,4 +411,5 @@ def test_rolling(build):
 
 if __name__ == "__main__":
     args = build_dir_from_args()
-    sys.exit(run_tests([test_preflight_refusals, test_rolling, test_update_standard], args))
+    sys.exit(run_tests([test_bad_arguments, test_preflight_refusals, test_rolling,
+                        test_update_standard], args))
