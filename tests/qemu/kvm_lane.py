@@ -51,10 +51,14 @@ LANE_STANDARD = [
     ("pingpong", 'name=pong mem=4M cmdline="role=back peer=3 ref=8 period=500"'),
 ]
 FPUCHECK, SLEEPER = 5, 6
-SLEEP_MS = 40000            # the sleeper's one timer crosses the update
+# The sleeper boots paused and is unpaused (hvctl unpause) once the image is
+# loaded: how long the upload takes on this line is not known in advance,
+# the exec is short. Its one timer must be pending when the update runs,
+# and fire after it.
+SLEEP_MS = 30000
 LU_DOMAINS = LANE_STANDARD + [
     ("fpucheck", 'name=fpucheck mem=4M cmdline="mode=check seed=11 period=1000"'),
-    ("sleeper", 'name=sleeper mem=4M cmdline="delay=%d event=1"' % SLEEP_MS),
+    ("sleeper", 'name=sleeper mem=4M paused=1 cmdline="delay=%d event=1"' % SLEEP_MS),
 ]
 MAX_BEAT_GAP_MS = 1500      # outside the update; across it: the downtime too
 
@@ -263,9 +267,7 @@ def wait_up(m):
     m.wait_for(BOOTED, 300, fail_on=BAD)
     m.wait_for(lu.AGENT, 120, fail_on=BAD)
     for pattern in (r"^\(d3\) pingpong: connected", r"^\(d2\) memcheck: pass 1 ok",
-                    r"^\(d%d\) FPUCHECK ok \d+" % FPUCHECK,
-                    r"^\(d%d\) sleeper: event pending port=\d+$" % SLEEPER,
-                    r"^\(d%d\) sleeper: armed deadline=\d+$" % SLEEPER):
+                    r"^\(d%d\) FPUCHECK ok \d+" % FPUCHECK):
         m.wait_for(pattern, 180, fail_on=BAD)
     return m.wait_for(lu.BANNER, 1).group(1)
 
@@ -339,9 +341,37 @@ def downtime_us(down):
     return {p: down[p] * down["us"] / down["ticks"] for p in lu.PHASES} if down["ticks"] else {}
 
 
+def start_sleeper(build, m):
+    """The sleeper (paused since boot) runs now: its event pending and its
+    timer armed before the update."""
+    if re.search(r"^\(d%d\) " % SLEEPER, m.text(), re.M):
+        raise TestFailure("the sleeper (d%d) ran before it was unpaused" % SLEEPER)
+    lu.hvctl(build, m, "unpause", str(SLEEPER))
+    for pattern in (r"^\(d%d\) sleeper: event pending port=\d+$" % SLEEPER,
+                    r"^\(d%d\) sleeper: armed deadline=\d+$" % SLEEPER):
+        m.wait_for(pattern, 60, fail_on=BAD)
+
+
+def check_same_domains(build, m, before, slots):
+    """What lu_drive.update checks after the exec: the same domains, the
+    image slot and bootmem in place, nothing left loaded."""
+    after = lu.identity(lu.domains(build, m))
+    if after != before:
+        raise TestFailure("domains changed across the update:\nbefore %s\nafter  %s"
+                          % (before, after))
+    if len(after) != len(LU_DOMAINS):
+        raise TestFailure("%d domains across the update, want %d" % (len(after),
+                                                                   len(LU_DOMAINS)))
+    if lu.ranges(build, m) != slots:
+        raise TestFailure("MA_XEN / MA_LIVEUPDATE moved across the update")
+    status = lu.hvctl(build, m, "kexec", "status", "--type", "live-update").stdout.strip()
+    if status != "live-update: not loaded":
+        raise TestFailure("after the update: %s" % status)
+
+
 def test_live_update(build):
     """One live update A -> B under KVM with every domain verified: same
-    domids, names, handles, memory and state (lu_drive.update); heartbeat
+    domids, names, handles, memory and state (as lu_drive.update); heartbeat
     continuous; memcheck's checksum unchanged; pingpong without a gap (its
     own check) and progressing; fpucheck's registers kept; the sleeper's
     timer armed before fires after and its pending event is delivered;
@@ -355,8 +385,12 @@ def test_live_update(build):
         v_a = wait_up(m)
         up = time.time() - t0
         pid = m.proc.pid
+        secs = lu.load(build, m, image_b)
+        start_sleeper(build, m)
+        before, slots = lu.identity(lu.domains(build, m)), lu.ranges(build, m)
         mark0 = len(m.text())
-        at, down, secs = lu.update(build, m, image_b, v_a + "-b")
+        at, down = lu.exec_update(build, m, v_a + "-b")
+        check_same_domains(build, m, before, slots)
         pos = m.wait_for(lu.EXEC_REQUESTED, 1, start=mark0).start()
         end = m.wait_for(BOOTED, 5, start=at).end()
         mark = (pos, end)
@@ -386,11 +420,11 @@ def test_live_update(build):
         check_fault_path_in_use(m, text, builds=2)
         mhz, source = tsc_mhz(m)
         phases = downtime_us(down)
-        say(m, "A (%s) -> B up in %.1f s, load %.1f s; same 7 domains; heartbeat %d (t=%dms) "
+        say(m, "A (%s) -> B up in %.1f s, load %.1f s; same %d domains; heartbeat %d (t=%dms) "
             "-> %d (t=%dms) across it; memcheck checksum %s in %d passes; ping %d, pong %d "
             "round trips; fpucheck rounds %d -> %d; sleeper woke %d ms late, its event "
             "delivered; dom0 alive 0..%d"
-            % (v_a, up, secs, crossing[0], crossing[1], crossing[2], crossing[3], csum,
+            % (v_a, up, secs, len(LU_DOMAINS), crossing[0], crossing[1], crossing[2], crossing[3], csum,
                len(passes), ping[-1], pong[-1], fpu[0], fpu[1], late_ms,
                alive[-1] if alive else -1))
         say(m, "LU downtime %d us (%d ticks; build A's TSC %s MHz from %s): %s"
