@@ -9,7 +9,10 @@
  * loading other values into the same registers and yielding, so that a
  * hypervisor that does not switch the state shows them to the checker.
  *
- * cmdline: mode=check|noise (default check); seed=N (default: the domid)
+ * mode=xm and mode=mf divide by zero with the exception unmasked (SSE,
+ * x87): the domain must crash of "SIMD FP error" / "x87 FP error" alone.
+ *
+ * cmdline: mode=check|noise|xm|mf (default check); seed=N (default: the domid)
  * chooses the values; period=MS between progress lines (default 1000);
  * spin=MS busy time per round (default 2); sleep=MS per round (default 5).
  *
@@ -19,7 +22,9 @@
  *   "FPUCHECK ok <n>": n rounds checked so far, every period;
  *   "FPUCHECK FAIL <register> want=<hex> got=<hex> after=<spin|yield|sleep>
  *    round=<n>" on any change (then the domain crashes);
- *   "fpunoise: dom<d> loads <n>" (noise), every period.
+ *   "fpunoise: dom<d> loads <n>" (noise), every period;
+ *   "fpucheck: dom<d> raising #XM|#MF", then the crash, or "FPUCHECK FAIL
+ *    survived #XM|#MF".
  *
  * Only fpuregs.asm touches the registers: the runtime and this file build
  * with -mgeneral-regs-only.
@@ -59,6 +64,8 @@ struct fpu_image {
 
 void fpu_load(const struct fpu_pattern *p);
 void fpu_snapshot(struct fpu_image *img);
+void fpu_raise_xm(void);
+void fpu_raise_mf(void);
 
 static uint64_t mix64(uint64_t x)
 {
@@ -252,5 +259,16 @@ int guest_main(void)
         return run_check(&pr);
     if (strcmp(mode, "noise") == 0)
         run_noise(&pr);
-    panic("fpucheck: mode=%s, expected check or noise", mode);
+    if (strcmp(mode, "xm") == 0 || strcmp(mode, "mf") == 0) {
+        bool xm = mode[0] == 'x';
+
+        printf("fpucheck: dom%u raising %s\n", rt_domid(), xm ? "#XM" : "#MF");
+        if (xm)
+            fpu_raise_xm();
+        else
+            fpu_raise_mf();
+        printf("FPUCHECK FAIL survived %s\n", xm ? "#XM" : "#MF");
+        return 1;
+    }
+    panic("fpucheck: mode=%s, expected check, noise, xm or mf", mode);
 }

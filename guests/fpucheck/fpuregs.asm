@@ -16,6 +16,12 @@
 ; void fpu_snapshot(void *area)
 ;   rdi = a 512-octet, 16-aligned area: fxsave64 writes the 64-bit FXSAVE
 ;   image there. Changes no register.
+;
+; void fpu_raise_xm(void), void fpu_raise_mf(void)
+;   No arguments. Unmask the zero-divide exception (MXCSR 0x1d80, FCW
+;   0x037b), divide by zero and so raise #XM (SSE, CR4.OSXMMEXCPT) or #MF
+;   (x87, at the fwait after the fdivp; CR0.NE). They return only if the
+;   exception was not delivered. Clobber rax and the x87/SSE state.
 
 bits 64
 default rel
@@ -59,4 +65,29 @@ fpu_load:
 global fpu_snapshot
 fpu_snapshot:
     fxsave64 [rdi]
+    ret
+
+global fpu_raise_xm
+fpu_raise_xm:
+    sub     rsp, 8
+    mov     dword [rsp], 0x1d80
+    ldmxcsr [rsp]
+    mov     eax, 0x3f800000             ; 1.0f
+    movd    xmm0, eax
+    xorps   xmm1, xmm1
+    divss   xmm0, xmm1
+    add     rsp, 8
+    ret
+
+global fpu_raise_mf
+fpu_raise_mf:
+    sub     rsp, 8
+    fninit
+    mov     word [rsp], 0x037b
+    fldcw   [rsp]
+    fld1
+    fldz
+    fdivp   st1, st0                    ; zero divide, now pending
+    fwait                               ; delivers it
+    add     rsp, 8
     ret
