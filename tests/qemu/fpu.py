@@ -8,6 +8,11 @@
   checks it started with the default state (nothing left by the noise
   that ran before it), then checks every register after spins
   (preempted), yields and sleeps. Any change prints FPUCHECK FAIL.
+- switch_cpu_models (TCG): the same on qemu64, an AMD CPU without
+  XSAVEERPTR (the hypervisor scrubs FIP/FDP/FOP before each load, and says
+  so), and on qemu64 as GenuineIntel (no scrub).
+- exceptions: unmasked x87 (#MF) and, except under TCG, SSE (#XM) zero
+  divides crash their own domains, by name; a checker beside them goes on.
 - live_update: the same set across live updates A -> B -> A (the state goes
   through the FPU domain context entry; a build that dropped it would
   restore the defaults and the checkers would fail): the checkers' rounds
