@@ -443,6 +443,24 @@ int ctl_domain_destroy(struct ctl_client *c, uint16_t domid)
     return domid_call(c, CTL_T_DESTROY, domid, NULL, 0);
 }
 
+/*
+ * One chunk. The agent answers a frame that arrived damaged (-EBADMSG: bad
+ * data CRC) or stalled inside (-EIO: no byte for CTL_RX_TIMEOUT_MS, as a
+ * busy host's line can) without running it, and a chunk may be written
+ * twice: send it again, up to the client's retries.
+ */
+static int upload_chunk(struct ctl_client *c, const uint8_t *chunk, uint32_t len)
+{
+    int rc;
+
+    for (unsigned int attempt = 0;; attempt++) {
+        rc = ctl_call(c, CTL_T_UPLOAD_CHUNK, chunk, len, NULL, 0, NULL);
+        if ((rc != -BATON_EIO && rc != -BATON_EBADMSG) || attempt >= c->retries)
+            return rc;
+        c->stats.resends++;
+    }
+}
+
 int ctl_upload(struct ctl_client *c, const void *data, uint64_t size,
                ctl_progress_fn progress, void *arg)
 {
@@ -462,7 +480,7 @@ int ctl_upload(struct ctl_client *c, const void *data, uint64_t size,
 
         memcpy(chunk, &h, sizeof(h));
         memcpy(chunk + sizeof(h), (const uint8_t *)data + off, n);
-        rc = ctl_call(c, CTL_T_UPLOAD_CHUNK, chunk, (uint32_t)sizeof(h) + n, NULL, 0, NULL);
+        rc = upload_chunk(c, chunk, (uint32_t)sizeof(h) + n);
         if (rc < 0)
             return rc;
         off += n;
