@@ -40,9 +40,11 @@ static bool page_allocator_live;
  */
 static void check_lu_discipline(paddr_t pa, uint64_t size, const void *caller)
 {
-    if (lu_handover_early() && (pa < lu_bootmem.start || pa + size > lu_bootmem.end))
+    if (lu_handover_early() && (pa < lu_bootmem.start || pa + size > lu_bootmem.end)) {
+        lu_boot_log_flush();
         panic("LU: %p allocated 0x%llx+0x%llx outside the live update bootmem before the stream was consumed",
               caller, (unsigned long long)pa, (unsigned long long)size);
+    }
 }
 
 static paddr_t early_or_heap_alloc(unsigned int order, paddr_t limit, const void *caller)
@@ -102,16 +104,16 @@ uint64_t memory_ram_bytes(void)
 
 static void show_memory_map(void)
 {
-    pr_info("memory map:\n");
+    lu_boot_log("memory map:\n");
     for (unsigned int i = 0; i < memory_map_entries; i++)
-        pr_info("  %016llx-%016llx %s\n", (unsigned long long)memory_map[i].start,
+        lu_boot_log("  %016llx-%016llx %s\n", (unsigned long long)memory_map[i].start,
                 (unsigned long long)(memory_map[i].start + memory_map[i].size - 1),
                 memmap_type_name(memory_map[i].type));
 }
 
 static void reserve(const char *what, paddr_t start, paddr_t end)
 {
-    pr_info("reserved: %016llx-%016llx %s\n", (unsigned long long)start,
+    lu_boot_log("reserved: %016llx-%016llx %s\n", (unsigned long long)start,
             (unsigned long long)(end - 1), what);
     bootmem_reserve(start, end);
 }
@@ -144,9 +146,11 @@ static struct page_info *alloc_frame_table(pfn_t *nr)
     *nr = ram_end >> PAGE_SHIFT;
     table_bytes = ALIGN_UP(*nr * sizeof(struct page_info), PAGE_SIZE);
     table = bootmem_alloc(table_bytes, PAGE_SIZE, INVALID_PADDR);
-    if (table == INVALID_PADDR)
+    if (table == INVALID_PADDR) {
+        lu_boot_log_flush();
         panic("memory: no room for a %llu KiB frame table", (unsigned long long)(table_bytes >> 10));
-    pr_info("memory: frame table %llu KiB for %llu frames at %016llx\n",
+    }
+    lu_boot_log("memory: frame table %llu KiB for %llu frames at %016llx\n",
             (unsigned long long)(table_bytes >> 10), (unsigned long long)*nr,
             (unsigned long long)table);
     return phys_to_virt(table);
@@ -163,30 +167,35 @@ static void hand_to_page_allocator(paddr_t start, paddr_t end, void *arg)
  * use, then the live update bootmem taken out. A live update boot: only
  * the bootmem, until the stream says what else is in use.
  */
-static bool setup_boot_allocator(const struct boot_info *bi, const struct boot_options *opts,
-                                 uint64_t entry_tsc)
+static void setup_boot_allocator(const struct boot_info *bi, const struct boot_options *opts,
+                                 bool live_update)
 {
-    if (lu_handover_probe(&opts->liveupdate, entry_tsc)) {
+    if (live_update) {
         lu_handover_boot_allocator(bi);
-        return true;
+        return;
     }
     boot_allocator_all_ram(bi);
     /* reported on the console by itself; a failure only means no live update */
     lu_bootmem_reserve(&opts->liveupdate);
-    return false;
 }
 
 /*
- * The early heap of a live update boot: LU_EARLY_HEAP of the largest free
- * range, for what the restore needs. Only its frame descriptors are
- * cleared before the domains run; everything else waits for
- * memory_complete_after_live_update(), after the unpause, so the blackout
- * does not grow with the RAM of the host.
+ * The early heap of a live update boot, from the largest free range: what
+ * the restore needs before the unpause, sized from the stream. A domain
+ * takes a kernel stack per vCPU (16 KiB, at most MAX_VIRT_CPUS) and a few
+ * page-table pages (its tables, the grant window's): 128 KiB is twice
+ * that. Only its frame descriptors are cleared before the domains run;
+ * everything else waits for memory_complete_after_live_update(), after
+ * the unpause, so the blackout grows with domains, not with the RAM of the
+ * host.
  */
-#define LU_EARLY_HEAP   MiB(32)
+#define LU_EARLY_HEAP_BASE        MiB(4)
+#define LU_EARLY_HEAP_PER_DOMAIN  KiB(128)
 
 static void early_heap_window(paddr_t *lo, paddr_t *hi)
 {
+    const uint64_t size = LU_EARLY_HEAP_BASE +
+                          (uint64_t)lu_handover_nr_domains() * LU_EARLY_HEAP_PER_DOMAIN;
     paddr_t s, e;
 
     *lo = *hi = 0;
@@ -195,7 +204,7 @@ static void early_heap_window(paddr_t *lo, paddr_t *hi)
             *lo = s;
             *hi = e;
         }
-    *hi = MIN(*hi, *lo + LU_EARLY_HEAP);
+    *hi = MIN(*hi, *lo + size);
 }
 
 /*
@@ -211,12 +220,14 @@ static void setup_page_allocator(bool live_update)
 
     if (live_update)
         early_heap_window(&lo, &hi);
-    if (page_alloc_init_window(table, nr, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT))
+    if (page_alloc_init_window(table, nr, lo >> PAGE_SHIFT, hi >> PAGE_SHIFT)) {
+        lu_boot_log_flush();
         panic("memory: %llu frames is more than the frame table can index",
               (unsigned long long)nr);
+    }
     bootmem_drain_window(lo, hi, hand_to_page_allocator, NULL);
     if (live_update)
-        pr_info("memory: early heap %016llx-%016llx until the domains run; the rest of the frame table after\n",
+        lu_boot_log("memory: early heap %016llx-%016llx until the domains run; the rest of the frame table after\n",
                 (unsigned long long)lo, (unsigned long long)(hi - 1));
     page_allocator_live = true;
 }
@@ -286,8 +297,11 @@ void memory_init(const struct boot_info *bi, const struct boot_options *opts, ui
     memory_map_entries = memmap_sanitize(bi->mem, bi->nr_mem, memory_map, BOOT_MEM_MAX);
     if (!memory_ram_bytes())
         panic("memory: the boot loader reported no RAM");
+    /* probed first, so that a live update boot holds its lines back
+     * (lu_boot_log) from the memory map on */
+    live_update = lu_handover_probe(&opts->liveupdate, entry_tsc);
     show_memory_map();
-    live_update = setup_boot_allocator(bi, opts, entry_tsc);
+    setup_boot_allocator(bi, opts, live_update);
 
     arch_build_page_tables();
     pt_limit = INVALID_PADDR;
@@ -299,7 +313,7 @@ void memory_init(const struct boot_info *bi, const struct boot_options *opts, ui
         lu_handover_reserved();
 
     vmap_self_test();
-    pr_info("memory: %llu MiB usable RAM, %llu MiB free after boot\n",
+    lu_boot_log("memory: %llu MiB usable RAM, %llu MiB free after boot\n",
             (unsigned long long)(memory_ram_bytes() >> 20),
             (unsigned long long)(page_free_count() >> (20 - PAGE_SHIFT)));
 }

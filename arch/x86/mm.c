@@ -9,6 +9,7 @@
 #include <baton/arch.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
+#include <baton/lu.h>
 #include <baton/memory.h>
 #include <baton/printk.h>
 
@@ -95,8 +96,10 @@ void arch_build_page_tables(void)
                        alloc_pt_page);
     if (!rc)
         rc = make_vmap_l4_entry(root);
-    if (rc)
+    if (rc) {
+        lu_boot_log_flush();
         panic("memory: cannot build the hypervisor page tables (%d)", rc);
+    }
     write_cr3(root);
     idle_pt_root = root;
 }

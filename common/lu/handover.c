@@ -21,6 +21,8 @@
  *   5. restore (after time, APIC and PV set-up): every domain rebuilt with
  *      restore.c, the stream pages and the MFN array freed, the breadcrumb
  *      cleared, every domain unpaused, and one "LU: downtime" line.
+ * From 1 to 5 the lines of this file and of memory.c are held back
+ * (lu_boot_log) and printed after the unpause, ahead of the downtime line.
  */
 #include <baton/arch.h>
 #include <baton/bootmem.h>
@@ -33,6 +35,7 @@
 #include <baton/page_alloc.h>
 #include <baton/printk.h>
 #include <baton/time.h>
+#include <stdarg.h>
 
 static struct handover {
     bool active;                    /* this boot is a live update */
@@ -42,6 +45,56 @@ static struct handover {
     struct lu_stream stream;
     uint64_t t_entry, t_opened, t_reserved, t_restore, t_restored, t_unpaused;
 } h;
+
+/* ------------------------------------------------------------ the blackout's log */
+
+/*
+ * What the new build logs from the probe to the last unpause waits here
+ * and goes to the console once the domains run (or just before a panic):
+ * every console octet is polled out of the UART, dozens of instructions
+ * each, and a spin whenever the far end is slow to read, all of it inside
+ * every domain's blackout. Outside that window lines print at once.
+ */
+static char held[4096];
+static size_t held_len;
+static bool holding;
+
+void lu_boot_log_flush(void)
+{
+    size_t at = 0;
+
+    holding = false;
+    while (at < held_len) {
+        const char *nl = memchr(held + at, '\n', held_len - at);
+        size_t n = nl ? (size_t)(nl - (held + at)) + 1 : held_len - at;
+
+        pr_info("%.*s", (int)n, held + at);
+        at += n;
+    }
+    held_len = 0;
+}
+
+void lu_boot_log(const char *fmt, ...)
+{
+    char line[256];
+    va_list ap;
+    int n;
+
+    va_start(ap, fmt);
+    n = vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    n = MIN(n, (int)sizeof(line) - 1);
+    if (holding && held_len + (size_t)n > sizeof(held))
+        lu_boot_log_flush();        /* order kept; the rest prints at once */
+    if (!holding) {
+        pr_info("%s", line);
+        return;
+    }
+    memcpy(held + held_len, line, (size_t)n);
+    held_len += (size_t)n;
+}
 
 bool lu_handover_active(void)
 {
@@ -111,7 +164,8 @@ bool lu_handover_probe(const struct liveupdate_opt *opt, uint64_t entry_tsc)
     }
     h.active = true;
     h.t_entry = entry_tsc;
-    pr_info("LU: live update boot: breadcrumb at 0x%llx, MFN array at 0x%llx, %llu stream pages\n",
+    holding = true;
+    lu_boot_log("LU: live update boot: breadcrumb at 0x%llx, MFN array at 0x%llx, %llu stream pages\n",
             (unsigned long long)opt->addr, (unsigned long long)array_pa, (unsigned long long)nr);
     return true;
 }
@@ -125,7 +179,7 @@ void lu_handover_boot_allocator(const struct boot_info *bi)
     bootmem_reserve(lu_bootmem.start, lu_bootmem.start + PAGE_SIZE);    /* the breadcrumb */
     for (unsigned int i = 0; i < bi->nr_mods; i++)
         bootmem_reserve(bi->mods[i].start, bi->mods[i].end);
-    pr_info("liveupdate: %llu MiB at %016llx-%016llx (KEXEC_RANGE_MA_LIVEUPDATE), the only memory until the stream is consumed\n",
+    lu_boot_log("liveupdate: %llu MiB at %016llx-%016llx (KEXEC_RANGE_MA_LIVEUPDATE), the only memory until the stream is consumed\n",
             (unsigned long long)((lu_bootmem.end - lu_bootmem.start) >> 20),
             (unsigned long long)lu_bootmem.start, (unsigned long long)(lu_bootmem.end - 1));
 }
@@ -138,11 +192,13 @@ void lu_handover_open(void)
 
     lu_reader_init(&h.reader);
     rc = lu_stream_open(&h.reader, &h.bc, &h.stream);
-    if (rc)
+    if (rc) {
+        lu_boot_log_flush();
         panic("LU: the handover stream is refused (%d): %s; no domain frame was touched, halting",
               rc, h.stream.error);
+    }
     h.t_opened = arch_cycles();
-    pr_info("LU: stream of %llu octets from Baton %u.%u%s: %u domain(s)\n",
+    lu_boot_log("LU: stream of %llu octets from Baton %u.%u%s: %u domain(s)\n",
             (unsigned long long)h.stream.stream_len, h.stream.version.hv_major,
             h.stream.version.hv_minor, h.stream.version.hv_extra, h.stream.nr_domains);
 }
@@ -169,7 +225,7 @@ void lu_handover_reserve(void)
         bootmem_reserve(s->mfns[i] << PAGE_SHIFT, (s->mfns[i] + 1) << PAGE_SHIFT);
     bootmem_reserve(s->mfn_array_pa, s->mfn_array_pa + (s->mfn_array_pages << PAGE_SHIFT));
     h.consumed = true;
-    pr_info("LU: reserved %llu extent(s), %llu MiB of guest memory, %llu stream page(s)\n",
+    lu_boot_log("LU: reserved %llu extent(s), %llu MiB of guest memory, %llu stream page(s)\n",
             (unsigned long long)extents, (unsigned long long)(frames >> (20 - PAGE_SHIFT)),
             (unsigned long long)s->nr_pages);
 }
@@ -177,6 +233,11 @@ void lu_handover_reserve(void)
 void lu_handover_reserved(void)
 {
     h.t_reserved = arch_cycles();
+}
+
+uint32_t lu_handover_nr_domains(void)
+{
+    return h.stream.nr_domains;
 }
 
 const struct lu_rec_time *lu_handover_time(void)
@@ -229,14 +290,17 @@ void lu_handover_restore(void)
 
     h.t_restore = arch_cycles();
     rc = lu_restore(&h.stream);
-    if (rc)
+    if (rc) {
+        lu_boot_log_flush();
         panic("LU: restore refused the stream (%d): no domain was kept and no domain frame was given to the allocator, halting",
               rc);
+    }
     h.t_restored = arch_cycles();
     /* consumed: the next boot, if not a live update, is a cold one */
     memset(bc, 0, sizeof(*bc));
     lu_restore_unpause();
     h.t_unpaused = arch_cycles();
+    lu_boot_log_flush();
     report_downtime();
     /* the rest of memory joins the allocator while the domains run; the
      * stream's frames last, since their buddies may lie anywhere */

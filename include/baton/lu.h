@@ -75,7 +75,14 @@ void lu_handover_open(void);
 void lu_handover_reserve(void);
 void lu_handover_reserved(void);
 const struct lu_rec_time *lu_handover_time(void);
+/* The domains of the opened stream (sizes the early heap). */
+uint32_t lu_handover_nr_domains(void);
 void lu_handover_restore(void);
+/* Log a line of a live update boot: held from the probe until every
+ * domain is unpaused (lu_boot_log_flush; also before a panic), printed at
+ * once otherwise. */
+void lu_boot_log(const char *fmt, ...) __printf(1, 2);
+void lu_boot_log_flush(void);
 /* This boot is a live update. */
 bool lu_handover_active(void);
 /* ... and the stream is not consumed yet: allocate only from the bootmem. */
@@ -112,7 +119,10 @@ static inline void lu_handover_open(void) {}
 static inline void lu_handover_reserve(void) {}
 static inline void lu_handover_reserved(void) {}
 static inline const struct lu_rec_time *lu_handover_time(void) { return NULL; }
+static inline uint32_t lu_handover_nr_domains(void) { return 0; }
 static inline void lu_handover_restore(void) {}
+#define lu_boot_log(...) pr_info(__VA_ARGS__)
+static inline void lu_boot_log_flush(void) {}
 static inline bool lu_handover_active(void) { return false; }
 static inline bool lu_handover_early(void) { return false; }
 static inline int lu_exec(struct kimage *image, struct vcpu *caller)
