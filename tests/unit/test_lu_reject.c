@@ -154,6 +154,12 @@ static void test_after_end(void **state)
     fx_sb_end(&sb);
     sb.b[sb.len - 1] = 1;
     expect(-BATON_EINVAL, "octet at offset 4095 after END is 0x01, expected 0");
+    /* the tail is read a word at a time: the first nonzero octet is named */
+    start();
+    fx_sb_end(&sb);
+    sb.b[3003] = 0x80;
+    sb.b[3005] = 0x01;
+    expect(-BATON_EINVAL, "octet at offset 3003 after END is 0x80, expected 0");
 }
 
 static void test_end_body(void **state)
