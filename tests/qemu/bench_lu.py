@@ -26,10 +26,15 @@ A benchmark, not a test: it fails only when an update fails (a point that
 cannot run is said so), never on a number.
 
     python3 tests/qemu/bench_lu.py --build build/bench [--points 8x512M,8x16G]
-        [--jobs 2] [--host-mem 18G] [--no-docs]
+        [--jobs 2] [--host-mem 18G] [--budget 6G] [--no-docs]
+
+With --points, the other grid points measured earlier from the same two
+images (BUILD/bench-lu.json) complete the table.
 """
 import argparse
 import datetime
+import hashlib
+import json
 import os
 import re
 import subprocess
@@ -47,6 +52,7 @@ DOMAINS = (1, 2, 4, 8, 16)
 MEMORY = (64 * MiB, 1 * GiB, 4 * GiB, 16 * GiB)
 EXTRA = ((8, 512 * MiB), (8, 8 * GiB))      # the ratio's base, the 1 M target's point
 DOMAIN_MEM_MAX = 4 * GiB                     # include/baton/domain_build.h
+BOOT_MODS_MAX = 16                           # include/baton/bootinfo.h
 TARGET_RATIO = 1.05
 TARGET_PER_DOMAIN = 20000
 TARGET_8x8G = 1000000
@@ -63,7 +69,7 @@ def size_name(mib):
 
 
 def parse_size(text):
-    g = re.fullmatch(r"(\d+)([MG])", text.strip().upper())
+    g = re.fullmatch(r"(\d+)([MG])(?:I?B)?", text.strip().upper())
     if not g:
         raise SystemExit("bench-lu: size %r: want N M or N G (e.g. 512M, 16G)" % text)
     return int(g.group(1)) * (GiB if g.group(2) == "G" else MiB)
@@ -72,7 +78,7 @@ def parse_size(text):
 def parse_points(text):
     points = []
     for item in text.split(","):
-        g = re.fullmatch(r"(\d+)x(\d+[MG])", item.strip(), re.I)
+        g = re.fullmatch(r"(\d+)x(\d+[MG](?:i?B)?)", item.strip(), re.I)
         if not g:
             raise SystemExit("bench-lu: point %r: want DxSIZE (e.g. 8x512M)" % item)
         points.append((int(g.group(1)), parse_size(g.group(2))))
@@ -103,13 +109,22 @@ class Point:
     def name(self):
         return "%dx%s" % (self.domains, size_name(self.total).replace(" ", ""))
 
+    def heartbeat(self, i):
+        return 'name=hb%d mem=%dM cmdline="period=500"' % (i + 1, self.each)
+
     def modules(self, build):
+        """Domain 0 and the heartbeats a boot can take as modules
+        (BOOT_MODS_MAX); the rest are created with hvctl once it runs."""
         elf = os.path.join(build, "guests", "%s.elf")
         mods = ["%s %s" % (elf % DOM0[0], DOM0[1])]
-        for i in range(self.domains):
-            mods.append("%s name=hb%d mem=%dM cmdline=\"period=500\""
-                        % (elf % "heartbeat", i + 1, self.each))
+        for i in range(min(self.domains, BOOT_MODS_MAX - 1)):
+            mods.append("%s %s" % (elf % "heartbeat", self.heartbeat(i)))
         return mods
+
+    def create_rest(self, build, m):
+        for i in range(BOOT_MODS_MAX - 1, self.domains):
+            lu.hvctl(build, m, "create", os.path.join(build, "guests", "heartbeat.elf"),
+                     self.heartbeat(i))
 
 
 def run_point(build, p, host_mem, log):
@@ -124,6 +139,7 @@ def run_point(build, p, host_mem, log):
         try:
             m.wait_for(lu.BOOTED, 1800, fail_on=BAD)
             m.wait_for(lu.AGENT, 120, fail_on=BAD)
+            p.create_rest(build, m)
             m.wait_for(r"^\(d%d\) heartbeat 0 t=" % last, 300, fail_on=BAD)
             version = m.wait_for(lu.BANNER, 1).group(1)
             p.boot_s = time.time() - t0
@@ -267,7 +283,8 @@ def report(points, args, started, loaded):
            if loaded else ""),
         "",
         "Domain 0 (32 MiB, the control plane) plus D heartbeat domains sharing the memory "
-        "evenly; `liveupdate=64M@0x10000000`; host RAM %s at every point, so only the "
+        "evenly (boot modules, and past the boot's 16 modules `hvctl create`); "
+        "`liveupdate=64M@0x10000000`; host RAM %s at every point, so only the "
         "guests change. Phases and total in instructions (TSC ticks under icount); "
         "\"us\" is the line's own figure (QEMU's virtual clock), \"exec wall\" host seconds "
         "from `hvctl kexec exec` to the downtime line, \"boot wall\" host seconds from QEMU's "
@@ -289,6 +306,43 @@ def write_docs(lines):
         text = text.rstrip("\n") + "\n\n" + block + "\n"
     with open(DOCS, "w") as f:
         f.write(text)
+
+
+def images_id(build):
+    """What the results are of: both images' contents."""
+    h = hashlib.sha256()
+    for f in ("baton.elf", "b/baton.elf"):
+        with open(os.path.join(build, f), "rb") as fh:
+            h.update(fh.read())
+    return h.hexdigest()
+
+
+def merge_saved(build, points):
+    """Points measured by an earlier run of the same two images (kept in
+    BUILD/bench-lu.json) join this run's report, so the grid can be run in
+    parts (say, the 16 GiB points alone on a busy machine)."""
+    path = os.path.join(build, "bench-lu.json")
+    ident = images_id(build)
+    saved = {}
+    try:
+        with open(path) as f:
+            data = json.load(f)
+        if data.get("images") == ident:
+            saved = data.get("points", {})
+    except (OSError, ValueError):
+        pass
+    for p in points:
+        if p.down:
+            saved[p.name()] = {"down": p.down, "boot_s": p.boot_s, "exec_s": p.exec_s}
+    with open(path, "w") as f:
+        json.dump({"images": ident, "points": saved}, f, indent=1)
+    have = {p.name() for p in points}
+    for d, m in grid():
+        q = Point(d, m)
+        if q.name() not in have and q.name() in saved and not q.skipped:
+            q.down, q.boot_s, q.exec_s = (saved[q.name()][k] for k in ("down", "boot_s", "exec_s"))
+            points.append(q)
+    return points
 
 
 def main():
@@ -321,12 +375,16 @@ def main():
         % (len(points), args.jobs, args.host_mem))
     memory_budget_run(args.build, points, args.host_mem, args.jobs, parse_size(args.budget), log)
     loaded = max(load0, os.getloadavg()[0]) > 1.5 or args.jobs > 1
+    failed = [p for p in points if p.error]
+    if args.points:
+        points = merge_saved(args.build, points)
+    else:
+        merge_saved(args.build, points)
     lines = report(points, args, started, loaded)
     print("\n".join(lines))
     if not args.no_docs:
         write_docs(lines)
         print("bench-lu: written to docs/benchmarks.md")
-    failed = [p for p in points if p.error]
     for p in failed:
         print("FAILED %s:\n%s" % (p.name(), p.error))
     return 1 if failed else 0

@@ -16,7 +16,7 @@
  *                            callgrind dump (do_write or do_open), in
  *                            --callgrind order
  *
- * scripts/bench-lu.sh (make bench) runs both passes. See docs/benchmarks.md.
+ * scripts/bench-stream.sh (make bench) runs both passes. See docs/benchmarks.md.
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -11,4 +11,4 @@ $(O)/tools/lu-bench: HOSTCC += -Wl,-z,now
 
 .PHONY: bench
 bench: $(O)/tools/lu-bench
-	@scripts/bench-lu.sh $(O)
+	@scripts/bench-stream.sh $(O)

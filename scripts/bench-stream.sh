@@ -4,7 +4,7 @@
 # writer (bench_write: lu_writer_init .. lu_writer_finish) and the reader
 # (bench_open: lu_stream_open), once per configuration, then natively for
 # wall time, and prints one table and a verdict. See docs/benchmarks.md.
-#   scripts/bench-lu.sh [BUILD_DIR]
+#   scripts/bench-stream.sh [BUILD_DIR]
 set -eu
 
 O=${1:-build}
