@@ -11,8 +11,10 @@
  *
  * mode=xm and mode=mf divide by zero with the exception unmasked (SSE,
  * x87): the domain must crash of "SIMD FP error" / "x87 FP error" alone.
+ * mode=avx runs one VEX instruction, which must be an invalid opcode
+ * (AVX is not enabled, and its state is not switched).
  *
- * cmdline: mode=check|noise|xm|mf (default check); seed=N (default: the domid)
+ * cmdline: mode=check|noise|xm|mf|avx (default check); seed=N (default: the domid)
  * chooses the values; period=MS between progress lines (default 1000);
  * spin=MS busy time per round (default 2); sleep=MS per round (default 5).
  *
@@ -24,7 +26,9 @@
  *    round=<n>" on any change (then the domain crashes);
  *   "fpunoise: dom<d> loads <n>" (noise), every period;
  *   "fpucheck: dom<d> raising #XM|#MF", then the crash, or "FPUCHECK FAIL
- *    survived #XM|#MF".
+ *    survived #XM|#MF";
+ *   "fpucheck: dom<d> trying AVX", then the crash, or "FPUCHECK FAIL
+ *    AVX ran with CR4.OSXSAVE clear: YMM state is not switched".
  *
  * Only fpuregs.asm touches the registers: the runtime and this file build
  * with -mgeneral-regs-only.
@@ -66,6 +70,7 @@ void fpu_load(const struct fpu_pattern *p);
 void fpu_snapshot(struct fpu_image *img);
 void fpu_raise_xm(void);
 void fpu_raise_mf(void);
+void fpu_try_avx(void);
 
 static uint64_t mix64(uint64_t x)
 {
@@ -270,5 +275,11 @@ int guest_main(void)
         printf("FPUCHECK FAIL survived %s\n", xm ? "#XM" : "#MF");
         return 1;
     }
-    panic("fpucheck: mode=%s, expected check, noise, xm or mf", mode);
+    if (strcmp(mode, "avx") == 0) {
+        printf("fpucheck: dom%u trying AVX\n", rt_domid());
+        fpu_try_avx();
+        printf("FPUCHECK FAIL AVX ran with CR4.OSXSAVE clear: YMM state is not switched\n");
+        return 1;
+    }
+    panic("fpucheck: mode=%s, expected check, noise, xm, mf or avx", mode);
 }

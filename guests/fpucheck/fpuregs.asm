@@ -22,6 +22,12 @@
 ;   0x037b), divide by zero and so raise #XM (SSE, CR4.OSXMMEXCPT) or #MF
 ;   (x87, at the fwait after the fdivp; CR0.NE). They return only if the
 ;   exception was not delivered. Clobber rax and the x87/SSE state.
+;
+; void fpu_try_avx(void)
+;   No arguments. One VEX instruction (vpxor ymm0): with CR4.OSXSAVE clear
+;   it must raise #UD; it returns only where the CPU runs it anyway, and
+;   then YMM state (which FXSAVE does not cover) is not switched.
+;   Clobbers ymm0.
 
 bits 64
 default rel
@@ -77,6 +83,11 @@ fpu_raise_xm:
     xorps   xmm1, xmm1
     divss   xmm0, xmm1
     add     rsp, 8
+    ret
+
+global fpu_try_avx
+fpu_try_avx:
+    vpxor   ymm0, ymm0, ymm0
     ret
 
 global fpu_raise_mf

@@ -12,7 +12,8 @@
   XSAVEERPTR (the hypervisor scrubs FIP/FDP/FOP before each load, and says
   so), and on qemu64 as GenuineIntel (no scrub).
 - exceptions: unmasked x87 (#MF) and, except under TCG, SSE (#XM) zero
-  divides crash their own domains, by name; a checker beside them goes on.
+  divides, and an AVX instruction (#UD), crash their own domains, by name;
+  a checker beside them goes on.
 - live_update: the same set across live updates A -> B -> A (the state goes
   through the FPU domain context entry; a build that dropped it would
   restore the defaults and the checkers would fail): the checkers' rounds
@@ -130,12 +131,15 @@ def test_switch_cpu_models(build):
 
 def test_exceptions(build):
     """An unmasked x87 exception is #MF (CR0.NE) and an unmasked SSE one
-    #XM (CR4.OSXMMEXCPT): each crashes its own domain, reported by name;
+    #XM (CR4.OSXMMEXCPT), and a VEX instruction is #UD (CR4.OSXSAVE clear:
+    no AVX state, which FXSAVE would not switch): each crashes its own
+    domain, reported by name;
     the checker beside them goes on. QEMU 7.2's TCG raises no SSE
     exceptions at all (the division just sets MXCSR's flag), so #XM is
     checked only on other accelerators; that is said, not passed over."""
     accel = choose_accel()
-    raisers = [("mf", "x87 FP error")] + ([("xm", "SIMD FP error")] if accel != "tcg" else [])
+    raisers = [("mf", "x87 FP error"), ("avx", "invalid opcode")] + \
+        ([("xm", "SIMD FP error")] if accel != "tcg" else [])
     doms = FPU_DOMAINS[:1] + [("fpucheck", 'name=%s mem=4M cmdline="mode=%s"' % (r, r))
                               for r, _ in raisers]
     checker = len(doms)
@@ -153,7 +157,8 @@ def test_exceptions(build):
                             fail_on=fatal).end()
         m.assert_absent(r"FPUCHECK FAIL", r"d(0|%d) '\w+' crashed" % checker)
         print("accel %s: %s crashed their domains alone, by name; d%d's registers kept%s"
-              % (m.accel, " and ".join("#MF" if r == "mf" else "#XM" for r, _ in raisers),
+              % (m.accel, ", ".join({"mf": "#MF", "xm": "#XM", "avx": "AVX (#UD)"}[r]
+                                    for r, _ in raisers),
                  checker, "; #XM not checked: TCG raises no SSE exceptions" if accel == "tcg"
                  else ""))
 
