@@ -313,6 +313,36 @@ def test_bad_arguments(build):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def load_script():
+    """tools/baton-update as a module (it has no .py suffix)."""
+    import importlib.machinery
+    import importlib.util
+    loader = importlib.machinery.SourceFileLoader("baton_update_script", SCRIPT)
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    mod = importlib.util.module_from_spec(spec)
+    loader.exec_module(mod)
+    return mod
+
+
+def test_compat_rule(build):
+    """No QEMU: the stream version rule of the preflight (handover spec,
+    "The image's ELF note"), case by case."""
+    rule = load_script().stream_readable
+    cases = [((1, 1), 1, 1, True),      # the same version
+             ((1, 2), 1, 1, True),      # a v2 reader reads v1
+             ((1, 2), 2, 1, True),
+             ((1, 1), 2, 1, True),      # a newer stream a v1 reader may read (compat 1)
+             ((1, 1), 2, 2, False),     # ... and one it may not
+             ((2, 3), 1, 1, False),     # never older than read_min
+             ((99, 99), 1, 1, False)]   # the v99 test build
+    for (rmin, rmax), write, compat, want in cases:
+        note = {"read_min": rmin, "read_max": rmax, "write_compat": rmax}
+        if rule(note, write, compat) != want:
+            raise TestFailure("image reading %d..%d, stream %d (compat %d): want %s"
+                              % (rmin, rmax, write, compat, want))
+    print("stream version rule: %d cases" % len(cases))
+
+
 def test_update_standard(build):
     """A -> B with the standard domains; the report validates and says so."""
     work = tempfile.mkdtemp(prefix="baton-upd-")
@@ -411,5 +441,5 @@ def test_rolling(build):
 
 if __name__ == "__main__":
     args = build_dir_from_args()
-    sys.exit(run_tests([test_bad_arguments, test_preflight_refusals, test_rolling,
+    sys.exit(run_tests([test_compat_rule, test_bad_arguments, test_preflight_refusals, test_rolling,
                         test_update_standard], args))
