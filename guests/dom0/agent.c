@@ -11,11 +11,25 @@
 #define RX_SIZE         (2 * CTL_FRAME_MAX)
 #define ACTIVE_MS       20u     /* keep polling this long after a byte */
 #define WRITE_TIMEOUT   2000u   /* ms a reply may take to leave */
+/*
+ * A partial frame times out only after CTL_RX_TIMEOUT_MS with no octet AND
+ * empty looks at the line in at least this many different milliseconds of
+ * that time. Time alone would also count time the whole machine was not
+ * running us (an emulator descheduled on a loaded host): the sender is not
+ * silent then, we are deaf. Counting looks alone would not do either: we
+ * poll back to back while a frame flows (dom0.c). An idle agent looks once
+ * per ms, so a silent sender still times out after about
+ * CTL_RX_TIMEOUT_MS.
+ */
+#define RX_TIMEOUT_EMPTY_MS     200u
 
 static const struct agent_io *io;
 static uint8_t rx[RX_SIZE];
 static size_t rx_len;
 static uint64_t last_byte_ms;
+/* milliseconds with a look that found no octet, since the last octet */
+static uint32_t empty_ms;
+static uint64_t last_empty_ms;
 
 /* The last reply, kept whole for a resent request (at most once). */
 static uint8_t tx[CTL_FRAME_MAX];
@@ -40,6 +54,7 @@ void agent_init(const struct agent_io *agent_io)
     last.valid = false;
     stats = (struct agent_stats){ 0 };
     last_byte_ms = io->now_ms();
+    empty_ms = 0;
 }
 
 const struct agent_stats *agent_stats(void)
@@ -157,8 +172,13 @@ bool agent_poll(void)
     if (n) {
         rx_len += n;
         last_byte_ms = now;
+        empty_ms = 0;
+    } else if (now != last_empty_ms && empty_ms < RX_TIMEOUT_EMPTY_MS) {
+        empty_ms++;
+        last_empty_ms = now;
     }
-    timed_out = rx_len && now - last_byte_ms >= CTL_RX_TIMEOUT_MS;
+    timed_out = rx_len && now - last_byte_ms >= CTL_RX_TIMEOUT_MS &&
+                empty_ms >= RX_TIMEOUT_EMPTY_MS;
     if (n || timed_out)
         process(timed_out);
     return rx_len || now - last_byte_ms < ACTIVE_MS;

@@ -57,12 +57,27 @@ bool uart_init(uint16_t base)
     return true;
 }
 
+/*
+ * An empty receive FIFO is looked at again only after this long. Under
+ * emulation every port read takes the emulator's big lock, which its I/O
+ * thread needs to refill the FIFO: polling back to back can starve that
+ * thread for long stretches on a loaded host (an upload then stalls past
+ * CTL_RX_TIMEOUT_MS). 20 us between looks still allows 800 KB/s.
+ */
+#define RX_EMPTY_BACKOFF_NS 20000
+
 size_t uart_read(uint8_t *buf, size_t max)
 {
     size_t n = 0;
 
     while (n < max && (inb(uart_base + UART_LSR) & LSR_DR))
         buf[n++] = inb(uart_base + UART_RBR);
+    if (n == 0) {
+        uint64_t until = now_ns() + RX_EMPTY_BACKOFF_NS;
+
+        while (now_ns() < until)
+            __asm__ volatile("pause");
+    }
     return n;
 }
 
