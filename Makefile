@@ -196,7 +196,7 @@ $(O)/bench/.config $(O)/bench/b/.config:
 
 demo:
 	@scripts/deps.sh demo
-	@$(MAKE) --no-print-directory all tools build-b
+	@$(MAKE) --no-print-directory all tools build-b kexec-tools
 	@$(PYTHON) tests/qemu/demo.py --build $(O)
 
 deps:
@@ -220,4 +220,5 @@ clean:
 distclean: clean
 	rm -f .config .config.old
 
--include $(shell find $(O) -name '*.d' 2>/dev/null)
+# not under kexec-tools: its source tree has files named *.d (kexec.init.d)
+-include $(shell find $(O) -path $(O)/kexec-tools -prune -o -name '*.d' -print 2>/dev/null)
