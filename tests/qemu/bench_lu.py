@@ -98,6 +98,7 @@ class Point:
         self.down = None            # the downtime dict (lu_drive.parse_downtime)
         self.boot_s = self.exec_s = None
         self.skipped = None         # why the point cannot run
+        self.earlier = None         # measured by an earlier run (when)
         self.error = None
         if total_mib % domains or self.each < 2:
             self.skipped = "%d MiB does not split into %d domains of at least 2 MiB" % (
@@ -275,12 +276,22 @@ def qemu_version():
 
 def report(points, args, started, loaded):
     when = started.strftime("%Y-%m-%d %H:%M UTC")
+    earlier = sorted({p.earlier for p in points if p.earlier})
+    if args.report_only:
+        head = ("Measured by `make bench-lu` (tests/qemu/bench_lu.py) in runs of the same two "
+                "images (%s): %s, `-accel tcg -icount shift=0 -cpu max -M pc -m %s` on %d host "
+                "CPU(s) shared with other work, so the wall times are loaded ones."
+                % ("; ".join(earlier), qemu_version(), args.host_mem, os.cpu_count() or 0))
+    else:
+        head = ("Run on %s by `make bench-lu` (tests/qemu/bench_lu.py): %s, `-accel tcg -icount "
+                "shift=0 -cpu max -M pc -m %s`, %d QEMU(s) at a time on %d host CPU(s)%s.%s"
+                % (when, qemu_version(), args.host_mem, args.jobs, os.cpu_count() or 0,
+                   "; the machine was shared with other work, so the wall times are loaded ones"
+                   if loaded else "",
+                   (" Points not run then come from earlier runs of the same two images (%s)."
+                    % "; ".join(earlier)) if earlier else ""))
     lines = [
-        "Run on %s by `make bench-lu` (tests/qemu/bench_lu.py): %s, `-accel tcg -icount "
-        "shift=0 -cpu max -M pc -m %s`, %d QEMU(s) at a time on %d host CPU(s)%s."
-        % (when, qemu_version(), args.host_mem, args.jobs, os.cpu_count() or 0,
-           "; the machine was shared with other work, so the wall times are loaded ones"
-           if loaded else ""),
+        head,
         "",
         "Domain 0 (32 MiB, the control plane) plus D heartbeat domains sharing the memory "
         "evenly (boot modules, and past the boot's 16 modules `hvctl create`); "
@@ -331,9 +342,11 @@ def merge_saved(build, points):
             saved = data.get("points", {})
     except (OSError, ValueError):
         pass
+    now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     for p in points:
         if p.down:
-            saved[p.name()] = {"down": p.down, "boot_s": p.boot_s, "exec_s": p.exec_s}
+            saved[p.name()] = {"down": p.down, "boot_s": p.boot_s, "exec_s": p.exec_s,
+                               "when": now}
     with open(path, "w") as f:
         json.dump({"images": ident, "points": saved}, f, indent=1)
     have = {p.name() for p in points}
@@ -341,6 +354,7 @@ def merge_saved(build, points):
         q = Point(d, m)
         if q.name() not in have and q.name() in saved and not q.skipped:
             q.down, q.boot_s, q.exec_s = (saved[q.name()][k] for k in ("down", "boot_s", "exec_s"))
+            q.earlier = saved[q.name()].get("when", "an earlier run")
             points.append(q)
     return points
 
@@ -355,6 +369,8 @@ def main():
     ap.add_argument("--budget", default="6G",
                     help="guest memory that QEMUs running together may touch (default 6G)")
     ap.add_argument("--no-docs", action="store_true", help="leave docs/benchmarks.md alone")
+    ap.add_argument("--report-only", action="store_true",
+                    help="run nothing: the report of the points saved for these images")
     args = ap.parse_args()
     for f in ("baton.elf", "b/baton.elf", "tools/hvctl", "guests/heartbeat.elf",
               "guests/dom0.elf"):
@@ -362,6 +378,9 @@ def main():
             raise SystemExit("bench-lu: no %s (make bench-lu builds it)"
                              % os.path.join(args.build, f))
     points = [Point(d, m) for d, m in (parse_points(args.points) if args.points else grid())]
+    if args.report_only:
+        points = [p for p in points if p.skipped]
+        args.points = "report-only"
     started = datetime.datetime.now(datetime.timezone.utc)
     load0 = os.getloadavg()[0]
     out_lock = threading.Lock()
