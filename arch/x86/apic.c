@@ -73,13 +73,14 @@ static void mask_legacy_pics(void)
  * milliseconds inside one access (the host, the big QEMU lock), which once
  * made the timer's rate twice too slow; a sample is used when its doubt is
  * under 1/APIC_CAL_DOUBT_PARTS of its span. The end is read again (the count
- * goes on) until that holds or the window has stretched APIC_CAL_STRETCH
- * times; a bad start is retried; after APIC_CAL_TRIES the least doubtful
- * sample serves, with a warning.
+ * goes on) until that holds; a bad start is retried. All of it within
+ * APIC_CAL_STRETCH windows, since after a live update the wait is every
+ * domain's blackout: then the least doubtful sample serves, with a warning.
+ * (The tick only polls deadlines kept in system time: a rate a few percent
+ * off makes timers no less punctual than a tick.)
  */
 #define APIC_CAL_DOUBT_PARTS 64         /* the tick's rate within 1.6% */
 #define APIC_CAL_STRETCH     8
-#define APIC_CAL_TRIES       3
 
 struct apic_sample {
     uint64_t counts;        /* timer counts between the two ends */
@@ -92,7 +93,8 @@ static bool apic_sample_good(const struct apic_sample *s)
     return s->span && s->doubt * APIC_CAL_DOUBT_PARTS <= s->span;
 }
 
-static void apic_window(struct apic_sample *s, uint64_t window)
+/* One sample of at least window TSC ticks, its end re-read until good or the TSC reaches give_up. */
+static void apic_window(struct apic_sample *s, uint64_t window, uint64_t give_up)
 {
     uint64_t t0 = rdtsc(), t1, t2, t3, start;
     uint32_t left;
@@ -100,6 +102,9 @@ static void apic_window(struct apic_sample *s, uint64_t window)
     apic_write(APIC_TIMER_INIT, 0xffffffff);
     t1 = rdtsc();
     start = t0 + (t1 - t0) / 2;
+    /* a start doubtful beyond what the budget's span can absorb: no stretching, a new try */
+    if ((t1 - t0) / 2 * APIC_CAL_DOUBT_PARTS > give_up - MIN(give_up, start))
+        give_up = 0;
     while (rdtsc() - t1 < window)
         cpu_relax();
     do {
@@ -109,7 +114,7 @@ static void apic_window(struct apic_sample *s, uint64_t window)
         s->counts = 0xffffffffu - left;
         s->span = t2 + (t3 - t2) / 2 - start;
         s->doubt = (t1 - t0 + t3 - t2) / 2;
-    } while (!apic_sample_good(s) && t3 - t1 < window * APIC_CAL_STRETCH);
+    } while (!apic_sample_good(s) && t3 < give_up);
     apic_write(APIC_TIMER_INIT, 0);
 }
 
@@ -122,21 +127,25 @@ static bool apic_sample_better(const struct apic_sample *a, const struct apic_sa
 static uint64_t measure_apic_hz(unsigned int window_us)
 {
     uint64_t window = tsc_hz() * window_us / 1000000;
+    uint64_t give_up = rdtsc() + window * APIC_CAL_STRETCH;
     struct apic_sample s, best = { 0 };
+    unsigned int tries = 0;
 
     apic_write(APIC_TIMER_DIV, 0x3);
     apic_write(APIC_LVT_TIMER, LVT_MASKED | VECTOR_APIC_TIMER);
-    for (unsigned int try = 0; try < APIC_CAL_TRIES && !apic_sample_good(&best); try++) {
-        apic_window(&s, window);
+    /* another try only while a whole window still fits the budget */
+    do {
+        apic_window(&s, window, give_up);
+        tries++;
         if (apic_sample_better(&s, &best))
             best = s;
-    }
+    } while (!apic_sample_good(&best) && rdtsc() + window < give_up);
     if (!best.span)
         return 0;
     if (!apic_sample_good(&best))
-        pr_warn("apic: timer calibration doubtful: ends known to %llu of %llu TSC ticks after %u tries, expected 1/%u\n",
-                (unsigned long long)best.doubt, (unsigned long long)best.span, APIC_CAL_TRIES,
-                APIC_CAL_DOUBT_PARTS);
+        pr_warn("apic: timer calibration doubtful: ends known to %llu of %llu TSC ticks after %u tries in %u us, expected 1/%u\n",
+                (unsigned long long)best.doubt, (unsigned long long)best.span, tries,
+                window_us * APIC_CAL_STRETCH, APIC_CAL_DOUBT_PARTS);
     /* counts < 2^32 times kHz < 2^27: no overflow; the kHz rounding is 1 ppm */
     return best.counts * (tsc_hz() / 1000) / best.span * 1000;
 }
