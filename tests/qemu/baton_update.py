@@ -202,6 +202,20 @@ def failing_kexec(work, build):
     return path
 
 
+def lying_hvctl(work, build):
+    """An hvctl that, once build B runs, reports another build id: the
+    update happens, and verify must find that the target is not running."""
+    real = os.path.join(os.path.abspath(build), "tools", "hvctl")
+    path = os.path.join(work, "hvctl-wrong-build-id")
+    with open(path, "w") as f:
+        f.write('#!/bin/sh\nout=$("%s" "$@"); rc=$?\n'
+                'if printf %%s "$out" | grep -q \'"version": "[^"]*-b"\'; then\n'
+                '  out=$(printf %%s "$out" | sed -E \'s/("build_id": ")[0-9a-f]+/\\1%s/\')\n'
+                'fi\nprintf "%%s\\n" "$out"; exit $rc\n' % (real, "0" * 40))
+    os.chmod(path, 0o755)
+    return path
+
+
 # ---------------------------------------------------------------- tests
 
 def test_preflight_refusals(build):
@@ -399,6 +413,36 @@ def test_update_standard(build):
         shutil.rmtree(work, ignore_errors=True)
 
 
+def test_verify_failure(build):
+    """The update runs but the new build is not the target (an hvctl made
+    to report another build id): exit 5, verify named, the host marked
+    changed, the new build's console tail in the report."""
+    work = tempfile.mkdtemp(prefix="baton-upd-")
+    try:
+        image_b = stable_copy(os.path.join(build, "b", "baton.elf"), work)
+        with boot(build, "upd-verify") as m:
+            wait_up(m)
+            rc, out, rep = run_update(build, work, "unix:" + m.ctl_path(), image_b,
+                                      "--hvctl", lying_hvctl(work, build))
+            h = rep["hosts"][0]
+            c = {x["check"]: x for x in h["phases"]["verify"]["checks"]}
+            if rc != 5 or h["result"] != "verify-failed" or h["failed_phase"] != "verify" \
+                    or h["host_unchanged"] is not False:
+                raise TestFailure("verify failure: exit %d, %s" % (rc, {k: h[k] for k in (
+                    "result", "failed_phase", "host_unchanged")}))
+            if c["version"]["ok"] or c["version"]["found"] != "0" * 40 or \
+                    not c["domains"]["ok"] or not c["d1 heartbeat"]["ok"]:
+                raise TestFailure("verify checks: %s" % c)
+            tail_lines = h["console_tail"] or []
+            if not any("boot complete" in x or "heartbeat" in x for x in tail_lines) or \
+                    "console tail (hvctl dmesg):" not in out:
+                raise TestFailure("no console tail of the new build: %s" % tail_lines)
+            print("verify failure (exit 5): %s; console tail of %d lines reported"
+                  % (c["version"]["expected"], len(tail_lines)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def test_rolling(build):
     """Three hosts; the second has no live update bootmem: the first is
     updated, the run stops at the second, the third is never touched."""
@@ -441,5 +485,5 @@ def test_rolling(build):
 
 if __name__ == "__main__":
     args = build_dir_from_args()
-    sys.exit(run_tests([test_compat_rule, test_bad_arguments, test_preflight_refusals, test_rolling,
+    sys.exit(run_tests([test_compat_rule, test_bad_arguments, test_preflight_refusals, test_verify_failure, test_rolling,
                         test_update_standard], args))
