@@ -1,23 +1,27 @@
 #!/usr/bin/env python3
-"""make demo: a real live update under running domains, shown and checked.
+"""make demo: the operator's view of patching a host, shown and checked.
 
 Boots build A (BUILD/baton.elf) under QEMU with the standard domains (domain
 0 with its agent on COM2, heartbeat, memcheck over 64 MiB, a pingpong
-pair), then updates it to build B (BUILD/b/baton.elf: version "-b",
-shuffled internal layout) as an operator does, through lu_drive:
+pair), then patches it as an operator does, with the orchestration script
+and Debian's kexec-tools (patched, BUILD/kexec-tools/sbin/kexec):
 
-    hvctl kexec load --type live-update BUILD/b/baton.elf --append "console=com1"
-    hvctl kexec exec
+    tools/baton-update --ctl unix:COM2 --image BUILD/b/baton.elf --append "console=com1"
 
-The console is shown throughout (BATON_QEMU_ECHO=1), DEMO_SECONDS more of it
-after the update. Then it prints a verification summary, each line with its
-evidence (hvctl --json list before and after; the guests' own counters and
-checksums across the update), and the hypervisor's downtime line per phase.
-Every step waits for a marker with a timeout; on a failure it prints the
-log tail and exits 1.
+which preflights, stages (kexec -l --load-live-update), execs (kexec -x
+--exec-live-update), verifies and prints its report. Then the same back to
+build A, and QEMU ends. The console is shown while booting and for
+DEMO_SECONDS after each update (BATON_QEMU_ECHO), not while the script
+talks. At the end a verification summary gives the evidence from the
+guests' own output (heartbeat, memcheck checksums, pingpong, dom0) across
+both updates, hvctl --json list before and after, and each downtime line
+per phase. Every step waits for a marker with a timeout; on a failure it
+prints the log tail and exits 1.
 """
+import json
 import os
 import re
+import subprocess
 import sys
 import time
 
@@ -25,6 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from baton_qemu import FAIL_MARKERS, Machine, TestFailure, tail  # noqa: E402
 import demo_setup  # noqa: E402
 import lu_drive as lu  # noqa: E402
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from rehearsal import check_dom0, check_heartbeat, check_memcheck, check_pingpong, lines  # noqa: E402
 
 BAD = FAIL_MARKERS + ("PANIC", "FAIL", "crashed", "domains lost")
@@ -64,66 +70,65 @@ def mib(n):
     return "%d MiB" % (n >> 20)
 
 
-def summary(m, v, ids, dom_before, dom_after, pos, at, load_s, qemu):
-    """The verification summary: what was checked, each with its numbers."""
+def check_domains(before, after, what):
+    if lu.identity(after) != lu.identity(before):
+        raise TestFailure("domains changed across %s:\nbefore %s\nafter  %s"
+                          % (what, lu.identity(before), lu.identity(after)))
+
+
+def summary(m, updates, dom_before, dom_after, qemu):
+    """The verification summary: what was checked, each with its numbers.
+    updates: (name, version from, version to, pos, at) per update, pos the
+    old build's last word, at the new build's banner."""
     text = m.text()
-    marks = [(pos, at)]
+    marks = [(u[3], u[4]) for u in updates]
     # the shared checks (tests/qemu/rehearsal.py): they raise on any break
     beats = check_heartbeat(m, text, marks, "update")
     alive = check_dom0(m, text)
     csum, passes = check_memcheck(m, text, marks, "update")
     check_pingpong(m, text, marks, 3, "update")
     check_pingpong(m, text, marks, 4, "update")
-    if lu.identity(dom_after) != lu.identity(dom_before):
-        raise TestFailure("domains changed across the update:\nbefore %s\nafter  %s"
-                          % (lu.identity(dom_before), lu.identity(dom_after)))
+    check_domains(dom_before, dom_after, "both updates")
 
-    out = []
-    out.append("accelerator: %s; QEMU process %d %s" % (m.accel, qemu[0], qemu[1]))
-    out.append("live update: Baton %s (build-id %s) -> Baton %s (build-id %s); kexec load "
-               "took %.1f s, exec answered by domain 0's agent from build B"
-               % (v[0], ids[0][:12], v[1], ids[1][:12], load_s))
+    out = ["accelerator: %s; QEMU process %d %s" % (m.accel, qemu[0], qemu[1])]
+    for name, v0, v1, _, _ in updates:
+        out.append("%s: Baton %s -> Baton %s by tools/baton-update through kexec-tools"
+                   % (name, v0, v1))
     doms = ", ".join("d%d %s %s %s%s handle %s" % (d["domid"], d["name"], mib(d["mem_bytes"]),
                                                      d["state"], " paused" if d["paused"] else "",
                                                      str(d["handle"])[:8])
                      for d in dom_after)
     out.append("domains preserved: OK: %d domains, same domid, name, handle, memory and state "
-               "before and after (hvctl --json list): %s" % (len(dom_after), doms))
-
+               "before the first update and after the second (hvctl --json list): %s"
+               % (len(dom_after), doms))
     filled = re.findall(FILLED, text, re.M)
-    pb, pa = split(lines(text, PASS), pos, at)
-    if not pb or not pa:
-        raise TestFailure("memcheck: %d passes before the update, %d after" % (len(pb), len(pa)))
-    out.append("memcheck OK: d2 filled %s pages (%s) once, checksum %s in all %d pass reports: "
-               "the last before the update pass %s, after it passes %s..%s; no MEMCHECK FAIL"
-               % (filled[0][0], mib(int(filled[0][0]) << 12), csum, len(passes),
-                  pb[-1].group(1), pa[0].group(1), pa[-1].group(1)))
-
-    pp = []
-    for domid, name in ((3, "ping"), (4, "pong")):
-        tb, ta = split(lines(text, TRIPS % domid), pos, at)
-        pp.append("%s (d%d) %s round trips before the update, %s after"
-                  % (name, domid, tb[-1].group(1), ta[-1].group(1)))
-    out.append("pingpong OK: %s; no PINGPONG FAIL" % "; ".join(pp))
-
-    period = re.search(r"^\(d1\) heartbeat: dom1 period=(\d+)ms$", text, re.M)
-    bb, ba = split(lines(text, BEAT), pos, at)
-    n0, t0 = int(bb[-1].group(1)), int(bb[-1].group(2))
-    n1, t1 = int(ba[0].group(1)), int(ba[0].group(2))
-    out.append("heartbeat continuous: last beat before the update %d (t=%d ms), first after it "
-               "%d (t=%d ms, %d ms later; period %s ms); beats 0..%d with no gap, banner "
-               "printed once (no restart)"
-               % (n0, t0, n1, t1, t1 - t0, period.group(1) if period else "?", beats[-1][0]))
+    out.append("memcheck OK: d2 filled %s pages (%s) once, checksum %s in all %d pass reports "
+               "across both updates; no MEMCHECK FAIL"
+               % (filled[0][0], mib(int(filled[0][0]) << 12), csum, len(passes)))
+    bb = lines(text, BEAT)
+    for name, _, _, pos, at in updates:
+        before, after = split(bb, pos, at)
+        n0, t0 = int(before[-1].group(1)), int(before[-1].group(2))
+        n1, t1 = int(after[0].group(1)), int(after[0].group(2))
+        out.append("heartbeat across %s: last beat before %d (t=%d ms), first after %d "
+                   "(t=%d ms, %d ms later)" % (name, n0, t0, n1, t1, t1 - t0))
+        pp = []
+        for domid, pname in ((3, "ping"), (4, "pong")):
+            tb, ta = split(lines(text, TRIPS % domid), pos, at)
+            pp.append("%s (d%d) %s -> %s" % (pname, domid, tb[-1].group(1), ta[0].group(1)))
+        out.append("pingpong across %s: round trips, last before -> first after: %s"
+                   % (name, "; ".join(pp)))
+    out.append("heartbeat continuous: beats 0..%d with no gap, banner printed once (no restart); "
+               "pingpong: no PINGPONG FAIL" % beats[-1][0])
     out.append("dom0 OK: alive counter 0..%d continuous, 'up' printed once (no restart)"
                % (alive[-1] if alive else -1))
     return out
 
 
-def downtime_lines(line, d):
+def downtime_lines(name, line, d):
     rate = d["us"] / float(d["ticks"]) if d["ticks"] else 0.0
-    out = ["downtime: %s" % line.strip(),
-           "downtime: %d us (%d ticks) from pausing the domains in build A to unpausing them "
-           "in build B, per phase:" % (d["us"], d["ticks"])]
+    out = ["downtime of %s: %d us (%d ticks) from pausing the domains in the old build to "
+           "unpausing them in the new one, per phase:" % (name, d["us"], d["ticks"])]
     for p in lu.PHASES:
         out.append("    %-10s %12d ticks %12s %6.1f%%"
                    % (p, d[p], "~%.1f us" % (d[p] * rate),
@@ -131,21 +136,69 @@ def downtime_lines(line, d):
     return out
 
 
+def echo(on):
+    if on:
+        os.environ["BATON_QEMU_ECHO"] = "1"
+    else:
+        os.environ.pop("BATON_QEMU_ECHO", None)
+
+
+def baton_update(build, m, image, report):
+    """Run the operator's script against this host, its output on our
+    stdout; returns the positions of the old build's last word and the new
+    build's banner in the console log, and the banner's version."""
+    cmd = [os.path.join(REPO, "tools", "baton-update"), "--ctl", "unix:" + m.ctl_path(),
+           "--image", image, "--append", "console=com1", "--json", report,
+           "--hvctl", os.path.join(build, "tools", "hvctl"),
+           "--kexec", os.path.join(build, "kexec-tools", "sbin", "kexec")]
+    print("\n==> %s" % " ".join(cmd))
+    sys.stdout.flush()
+    mark = len(m.text())
+    echo(False)
+    try:
+        rc = subprocess.run(cmd, timeout=600).returncode
+    finally:
+        echo(True)
+    if rc != 0:
+        raise TestFailure("baton-update exited %d (report: %s)" % (rc, report))
+    with open(report) as f:
+        if json.load(f).get("result") not in (None, "ok"):
+            raise TestFailure("baton-update's report does not say ok: %s" % report)
+    pos = m.wait_for(EXEC_REQUESTED, 5, start=mark).start()
+    b = m.wait_for(lu.BANNER, 5, start=pos)
+    end = m.wait_for(lu.BOOTED, 5, start=b.start()).end()
+    dline = m.wait_for(lu.DOWNTIME, 5, start=b.start())
+    return pos, b.start(), end, b.group(1), dline.group(0), lu.parse_downtime(dline)
+
+
+def carry_on(m, end, seconds):
+    """Every guest carries on in the new build: shown for `seconds`."""
+    t_show = time.time() + seconds
+    for pattern, count in demo_setup.progress_markers():
+        s = end
+        for _ in range(count):
+            s = m.wait_for(pattern, 60, start=s, fail_on=BAD).end()
+    watch(m, max(0.0, t_show - time.time()), end)
+
+
 def run(build, seconds):
     kernel, append, mods = demo_setup.boot_config(build)
-    image_b = demo_setup.images(build)[1]
-    for f in (kernel, image_b, os.path.join(build, "tools", "hvctl")):
+    image_a, image_b = demo_setup.images(build)
+    need = (kernel, image_b, os.path.join(build, "tools", "hvctl"),
+            os.path.join(build, "kexec-tools", "sbin", "kexec"))
+    for f in need:
         if not os.path.exists(f):
-            raise TestFailure("%s is missing (make all tools build-b)" % f)
+            raise TestFailure("%s is missing (make all tools build-b kexec-tools)" % f)
+    report_dir = os.path.join(build, "demo")
+    os.makedirs(report_dir, exist_ok=True)
     print("==> booting build A (%s) under QEMU with dom0, heartbeat, memcheck (64 MiB) and a "
           "pingpong pair; the serial console follows" % kernel)
     sys.stdout.flush()
     with Machine(kernel=kernel, append=append, modules=mods, mem=demo_setup.MEM, name="demo",
-                 ctl=True, timeout=900 + int(seconds)) as m:
+                 ctl=True, timeout=900 + 2 * int(seconds)) as m:
         run.machine = m
         m.wait_for(lu.BOOTED, 300, fail_on=BAD)
-        a = m.wait_for(lu.BANNER, 1)
-        v_a, id_a = a.group(1), a.group(2)
+        v_a = m.wait_for(lu.BANNER, 1).group(1)
         if v_a.endswith("-b"):
             raise TestFailure("build A says it is %s" % v_a)
         for pattern in demo_setup.ready_markers():
@@ -153,35 +206,31 @@ def run(build, seconds):
         pid = m.proc.pid
         dom_before = lu.domains(build, m)
 
-        print("\n==> live update to build B: hvctl kexec load --type live-update %s "
-              "--append \"console=com1\"; hvctl kexec exec" % image_b)
-        sys.stdout.flush()
-        mark = len(m.text())
-        at, down, load_s = lu.update(build, m, image_b, v_a + "-b")
-        t_show = time.time() + seconds
-        pos = m.wait_for(EXEC_REQUESTED, 5, start=mark).start()
-        b = m.wait_for(lu.BANNER, 1, start=at)
-        end = m.wait_for(lu.BOOTED, 5, start=at).end()
-        dline = m.wait_for(lu.DOWNTIME, 1, start=at).group(0)
+        updates, downs = [], []
+        for name, image, want in (("update 1 (A -> B)", image_b, v_a + "-b"),
+                                  ("update 2 (B -> A)", image_a, v_a)):
+            report = os.path.join(report_dir, "update-%d.json" % (len(updates) + 1))
+            v_from = updates[-1][2] if updates else v_a
+            pos, at, end, v_to, dline, down = baton_update(build, m, image, report)
+            if v_to != want:
+                raise TestFailure("%s: the new build says it is %s, expected %s" % (name, v_to, want))
+            updates.append((name, v_from, v_to, pos, at))
+            downs += downtime_lines(name, dline, down)
+            print("\n==> %s done; the report is in %s; the console for %.0f s more"
+                  % (name, report, seconds))
+            sys.stdout.flush()
+            carry_on(m, end, seconds)
         dom_after = lu.domains(build, m)
         status, _ = lu.same_qemu(m, pid)
-        qemu = (pid, "kept running across the update (QMP: %s, no reset)" % status["status"])
-
-        # every guest carries on in build B
-        for pattern, count in demo_setup.progress_markers():
-            s = end
-            for _ in range(count):
-                s = m.wait_for(pattern, 60, start=s, fail_on=BAD).end()
-        watch(m, max(0.0, t_show - time.time()), at)
+        qemu = (pid, "kept running across both updates (QMP: %s, no reset)" % status["status"])
         no_failure(m)
-        result = summary(m, (v_a, b.group(1)), (id_a, b.group(2)), dom_before, dom_after,
-                         pos, at, load_s, qemu)
-        result += downtime_lines(dline, down)
+        result = summary(m, updates, dom_before, dom_after, qemu) + downs
     # QEMU has ended: the summary is not interleaved with the console
-    print("\n==> verification summary (live update A -> B under running domains)")
+    print("\n==> verification summary (two live updates under running domains)")
     for line in result:
         print("    " + line)
-    print("==> demo done: live update of a running Baton to build B verified; QEMU ended")
+    print("==> demo done: Baton updated A -> B -> A with tools/baton-update, every domain "
+          "verified; QEMU ended")
     return 0
 
 
@@ -191,7 +240,7 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--seconds", type=float, default=float(os.environ.get("DEMO_SECONDS", "5")))
     a = ap.parse_args()
-    os.environ["BATON_QEMU_ECHO"] = "1"
+    echo(True)
     run.machine = None
     try:
         return run(a.build, a.seconds)
