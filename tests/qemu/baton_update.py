@@ -196,7 +196,8 @@ def failing_kexec(work, build):
     path = os.path.join(work, "kexec-fails-after-load")
     with open(path, "w") as f:
         f.write('#!/bin/sh\n"%s" "$@"; rc=$?\n'
-                'case " $* " in *" -l "*) echo "kexec (test): failing after the load (exit $rc)" >&2;'
+                'case " $* " in *" -l "*)\n'
+                '  echo "kexec (test): failing after the load (exit $rc)" >&2; '
                 ' exit 255;; esac\nexit $rc\n' % real)
     os.chmod(path, 0o755)
     return path
@@ -485,5 +486,5 @@ def test_rolling(build):
 
 if __name__ == "__main__":
     args = build_dir_from_args()
-    sys.exit(run_tests([test_compat_rule, test_bad_arguments, test_preflight_refusals, test_verify_failure, test_rolling,
-                        test_update_standard], args))
+    sys.exit(run_tests([test_compat_rule, test_bad_arguments, test_preflight_refusals,
+                        test_verify_failure, test_rolling, test_update_standard], args))
