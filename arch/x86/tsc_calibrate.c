@@ -137,14 +137,10 @@ static bool rates_agree(uint64_t a, uint64_t b)
     return a && b && diff <= MAX(a, b) / TSC_AGREE_PARTS;
 }
 
-uint64_t tsc_hz_agreed(const uint64_t hz[TSC_WINDOWS])
+static void sort_rates(uint64_t sorted[TSC_WINDOWS], const uint64_t hz[TSC_WINDOWS])
 {
-    uint64_t sorted[TSC_WINDOWS];
-    unsigned int mid = TSC_WINDOWS / 2;
-
-    memcpy(sorted, hz, sizeof(sorted));
-    /* insertion sort of three */
-    for (unsigned int i = 1; i < TSC_WINDOWS; i++) {
+    memcpy(sorted, hz, TSC_WINDOWS * sizeof(sorted[0]));
+    for (unsigned int i = 1; i < TSC_WINDOWS; i++) {    /* insertion sort of three */
         for (unsigned int j = i; j && sorted[j - 1] > sorted[j]; j--) {
             uint64_t t = sorted[j];
 
@@ -152,6 +148,22 @@ uint64_t tsc_hz_agreed(const uint64_t hz[TSC_WINDOWS])
             sorted[j - 1] = t;
         }
     }
+}
+
+uint64_t tsc_hz_median(const uint64_t hz[TSC_WINDOWS])
+{
+    uint64_t sorted[TSC_WINDOWS];
+
+    sort_rates(sorted, hz);
+    return sorted[TSC_WINDOWS / 2];
+}
+
+uint64_t tsc_hz_agreed(const uint64_t hz[TSC_WINDOWS])
+{
+    uint64_t sorted[TSC_WINDOWS];
+    unsigned int mid = TSC_WINDOWS / 2;
+
+    sort_rates(sorted, hz);
     for (unsigned int i = 0; i < TSC_WINDOWS; i++) {
         if (i != mid && rates_agree(sorted[mid], sorted[i]))
             return sorted[mid];

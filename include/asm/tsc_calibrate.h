@@ -81,5 +81,7 @@ uint64_t pit_window_hz(const struct pit_window *w, char *why, size_t len);
  * (rates of 0 are failed windows); 0 otherwise.
  */
 uint64_t tsc_hz_agreed(const uint64_t hz[TSC_WINDOWS]);
+/* The median of TSC_WINDOWS rates (0 when it is a failed window's 0). */
+uint64_t tsc_hz_median(const uint64_t hz[TSC_WINDOWS]);
 
 #endif

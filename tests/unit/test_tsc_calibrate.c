@@ -253,6 +253,14 @@ static void test_agreed(void **state)
     assert_int_equal(tsc_hz_agreed((uint64_t[]){ 1000000, 2096000000, 99000000000 }), 0);
 }
 
+static void test_median(void **state)
+{
+    (void)state;
+    assert_int_equal(tsc_hz_median((uint64_t[]){ 3000000000, 1000000000, 2000000000 }), 2000000000);
+    assert_int_equal(tsc_hz_median((uint64_t[]){ 0, 2096000000, 0 }), 0);
+    assert_int_equal(tsc_hz_median((uint64_t[]){ 0, 2096000000, 2097000000 }), 2096000000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -267,6 +275,7 @@ int main(void)
         cmocka_unit_test(test_pit_window_wraps),
         cmocka_unit_test(test_pit_window_garbage),
         cmocka_unit_test(test_agreed),
+        cmocka_unit_test(test_median),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
