@@ -15,9 +15,9 @@ line beside it when readable) and checks, on each machine type:
   - the local APIC timer's rate, measured against that TSC, within 1% of
     QEMU's 62.5 MHz (its 1 GHz APIC bus divided by 16);
   - time and timers at the right rate seen from the host: system time
-    (a heartbeat's time stamps over 30 beats of 100 ms) moves with the
+    (a heartbeat's time stamps over 50 beats of 100 ms) moves with the
     host's clock within 5%, and a sleeper's one 2 s timer fires after 2 s
-    of host time (no earlier than 1.9 s, no later than its own count of
+    of host time (no earlier than 1.8 s, no later than its own count of
     lateness plus 1 s: a loaded host makes guests late, never early).
 
 Under -icount shift=0 the TSC and QEMU's virtual clock (the PIT's) both
@@ -47,7 +47,7 @@ APIC_LINE = r"^\(HV\) apic: local APIC id \d+ at 0x[0-9a-f]+, timer (\d+) kHz"
 SOURCES = ("cpuid-0x40000010", "cpuid-0x15", "cpuid-0x16", "pit0")
 TOLERANCE = 0.01            # issue 12: within 1% of the host
 QEMU_APIC_KHZ = 62500       # QEMU's APIC bus is 1 GHz; Baton divides by 16
-BEAT_MS, BEATS = 100, 30    # heartbeat period and how many beats are timed
+BEAT_MS, BEATS = 100, 50    # heartbeat period and how many beats are timed
 SLEEP_MS = 2000             # the sleeper's one timer
 RATE_TOLERANCE = 0.05       # host-side timing of serial lines: 50 ms in 1 s is the noise
 TIMERS = [
@@ -235,14 +235,15 @@ def check_timer_rates(m, clock):
     guest_ms = int(last.group(1)) - guest0
     print("  heartbeats %d..%d: %d ms of the guest's clock (%d ms if none was late)"
           % (n0, n0 + BEATS, guest_ms, BEATS * BEAT_MS))
-    if guest_ms < BEATS * BEAT_MS:
+    # each stamp is truncated to the ms and a beat is up to a tick late: 2 ms of slack
+    if guest_ms < BEATS * BEAT_MS - 2:
         raise TestFailure("%d heartbeats of %d ms in %d ms of the guest's own clock: early"
                           % (BEATS, BEAT_MS, guest_ms))
     check_clock(t1 - t0, guest_ms / 1000)
     late_ms = int(woke.group(1)) / 1e6
     print("  the sleeper's %d ms timer: %.3f s of host time; late %.3f ms by its own clock"
           % (SLEEP_MS, w - a, late_ms))
-    if not SLEEP_MS / 1000 * (1 - RATE_TOLERANCE) <= w - a <= (SLEEP_MS + late_ms) / 1000 + 1:
+    if not SLEEP_MS / 1000 * (1 - 2 * RATE_TOLERANCE) <= w - a <= (SLEEP_MS + late_ms) / 1000 + 1:
         raise TestFailure("the sleeper's %d ms timer fired after %.3f s of host time (late %.3f ms "
                           "by its clock)" % (SLEEP_MS, w - a, late_ms))
     m.assert_absent(r"HEARTBEAT FAIL", r"SLEEPER FAIL")
