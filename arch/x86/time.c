@@ -64,14 +64,14 @@ static void read_tsc_cpuid(struct tsc_cpuid *c)
     cpuid(0, 0, &c->max_basic, &b, &cx, &d);
     cpuid(1, 0, &a, &b, &cx, &d);
     c->hypervisor = cx & (1u << 31);
-    if (c->max_basic >= 0x15)
-        cpuid(0x15, 0, &c->l15_eax, &c->l15_ebx, &c->l15_ecx, &d);
-    if (c->max_basic >= 0x16)
-        cpuid(0x16, 0, &c->l16_eax, &b, &cx, &d);
+    if (c->max_basic >= CPUID_TSC_CRYSTAL)
+        cpuid(CPUID_TSC_CRYSTAL, 0, &c->l15_eax, &c->l15_ebx, &c->l15_ecx, &d);
+    if (c->max_basic >= CPUID_BASE_FREQ)
+        cpuid(CPUID_BASE_FREQ, 0, &c->l16_eax, &b, &cx, &d);
     if (!c->hypervisor)
         return;
     cpuid(CPUID_HV_BASE, 0, &c->hv_max, &b, &cx, &d);
-    if (c->hv_max >= CPUID_HV_TSC_FREQ && c->hv_max < CPUID_HV_BASE + 0x10000)
+    if (c->hv_max >= CPUID_HV_TSC_FREQ && c->hv_max <= CPUID_HV_LAST)
         cpuid(CPUID_HV_TSC_FREQ, 0, &c->hv_tsc_khz, &b, &cx, &d);
 }
 
@@ -122,9 +122,10 @@ static struct pit_reading pit0_read_tight(struct pit_window *w)
 }
 
 /*
- * Mode 2 from 65536 (written as 0). Nothing listens: the PICs are masked
- * and Baton's timer is the local APIC's. A count is only valid once the
- * counter has loaded it, so wait for it to move.
+ * Mode 2 from 65536 (written as 0). Nothing listens: interrupts are off
+ * here, apic_init masks the PICs next, and Baton's timer is the local
+ * APIC's. A count is only valid once the counter has loaded it, so wait
+ * for it to move.
  */
 static int pit0_start(char *why, size_t len)
 {

@@ -8,9 +8,6 @@
 #include <baton/errno.h>
 #include <baton/lib.h>
 
-#define CPUID_TSC_CRYSTAL  0x15u
-#define CPUID_BASE_FREQ    0x16u
-
 static bool tsc_hz_believable(uint64_t hz)
 {
     return hz >= TSC_HZ_MIN && hz <= TSC_HZ_MAX;
@@ -24,9 +21,9 @@ int tsc_hz_from_hv_leaf(const struct tsc_cpuid *c, uint64_t *hz, char *why, size
         snprintf(why, len, "no hypervisor (CPUID 1 ecx bit 31 clear)");
         return -BATON_ENOENT;
     }
-    if (c->hv_max < CPUID_HV_TSC_FREQ || c->hv_max >= CPUID_HV_BASE + 0x10000) {
+    if (c->hv_max < CPUID_HV_TSC_FREQ || c->hv_max > CPUID_HV_LAST) {
         snprintf(why, len, "hypervisor max leaf 0x%x, expected 0x%x..0x%x", c->hv_max,
-                 CPUID_HV_TSC_FREQ, CPUID_HV_BASE + 0xffff);
+                 CPUID_HV_TSC_FREQ, CPUID_HV_LAST);
         return -BATON_ENOENT;
     }
     if (!tsc_hz_believable(khz * 1000)) {

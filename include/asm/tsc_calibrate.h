@@ -14,7 +14,10 @@
 #define TSC_HZ_MIN 1000000ULL
 #define TSC_HZ_MAX 100000000000ULL
 
-#define CPUID_HV_BASE      0x40000000u
+#define CPUID_TSC_CRYSTAL  0x15u        /* eax/ebx = TSC/crystal ratio, ecx = crystal Hz */
+#define CPUID_BASE_FREQ    0x16u        /* eax = base frequency, MHz */
+#define CPUID_HV_BASE      0x40000000u  /* eax = the hypervisor's max leaf */
+#define CPUID_HV_LAST      0x4000ffffu  /* a max leaf beyond is garbage, not a hypervisor's */
 #define CPUID_HV_TSC_FREQ  0x40000010u  /* eax = TSC kHz (VMware's leaf, also QEMU/KVM's) */
 
 /* The CPUID registers that speak of the TSC's frequency, as read. */
