@@ -8,6 +8,7 @@
  */
 #include <stdarg.h>
 #include <baton/domctx.h>
+#include <baton/domctx_types.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/printk.h>
@@ -109,6 +110,64 @@ const char *domctx_type_name(uint16_t typecode)
     if (typecode < ARRAY_SIZE(public_names))
         return public_names[typecode];
     return NULL;
+}
+
+/* ------------------------------------------------------------ type masks */
+
+uint64_t domctx_registered_types(bool loads)
+{
+    uint64_t mask = 0;
+
+    for (unsigned int i = 0; i < nr_handlers; i++) {
+        const struct domctx_handler_desc *h = &handlers[i];
+        bool has = loads ? h->load != NULL : h->save != NULL;
+
+        if (has && h->typecode < 64)
+            mask |= UINT64_C(1) << h->typecode;
+    }
+    return mask;
+}
+
+/* A handler whose type no mask can carry (64..0xfeff) would be missing
+ * from the note, so a loader could never learn that the image has it. */
+static int check_types_fit(char *err, size_t errsz)
+{
+    for (unsigned int i = 0; i < nr_handlers; i++) {
+        uint16_t t = handlers[i].typecode;
+
+        if (t >= 64 && t < DOMCTX_TYPE_TEST_FIRST) {
+            snprintf(err, errsz, "handler %s has type 0x%04x, expected below 64 "
+                     "(the ELF note's mask) or a test type", handlers[i].name, t);
+            return -BATON_EINVAL;
+        }
+    }
+    return 0;
+}
+
+static int check_mask(const char *what, uint64_t registered, uint64_t declared,
+                      char *err, size_t errsz)
+{
+    if (registered == declared)
+        return 0;
+    snprintf(err, errsz, "types with a %s handler 0x%016llx, include/baton/domctx_types.h "
+             "says 0x%016llx (registered only 0x%016llx, declared only 0x%016llx)", what,
+             (unsigned long long)registered, (unsigned long long)declared,
+             (unsigned long long)(registered & ~declared),
+             (unsigned long long)(declared & ~registered));
+    return -BATON_EINVAL;
+}
+
+int domctx_types_check(char *err, size_t errsz)
+{
+    int rc;
+
+    rc = check_types_fit(err, errsz);
+    if (rc)
+        return rc;
+    rc = check_mask("load", domctx_registered_types(true), DOMCTX_TYPES_LOADS, err, errsz);
+    if (rc)
+        return rc;
+    return check_mask("save", domctx_registered_types(false), DOMCTX_TYPES_WRITES, err, errsz);
 }
 
 /* "NAME (0x1234)" or "0x1234" for messages. */

@@ -31,6 +31,7 @@
 #include <baton/arch.h>
 #include <baton/domain.h>
 #include <baton/domctx.h>
+#include <baton/domctx_types.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/lu.h>
@@ -433,6 +434,49 @@ static void test_registered(void **state)
     for (uint16_t t = DOMCTX_TYPE_DOMAIN; t <= DOMCTX_TYPE_FPU; t++)
         assert_string_equal(domctx_type_name(t), names[t]);
     assert_null(domctx_type_name(DOMCTX_TYPE_FPU + 1));
+}
+
+/* The masks the image's ELF note and CONTROL_version carry
+ * (include/baton/domctx_types.h) are exactly the registered handlers. */
+static int load_only(struct domain *d, unsigned int vcpu, const struct domctx_entry *e)
+{
+    (void)d, (void)vcpu, (void)e;
+    return 0;
+}
+
+static void expect_mask_refused(uint16_t extra, const char *said)
+{
+    char err[200] = "";
+
+    assert_int_equal(domctx_register(extra, "EXTRA", 0, 8, NULL, load_only), 0);
+    assert_int_equal(domctx_types_check(err, sizeof(err)), -BATON_EINVAL);
+    if (!strstr(err, said))
+        fail_msg("type 0x%04x: message '%s', expected '%s' in it", extra, err, said);
+    domctx_unregister_all();
+    assert_int_equal(domctx_init(), 0);
+}
+
+static void test_type_masks(void **state)
+{
+    char err[200] = "";
+#define NAMED_(n) assert_string_equal(domctx_type_name(DOMCTX_TYPE_##n), #n);
+    DOMCTX_TYPES_EACH(NAMED_)
+#undef NAMED_
+
+    (void)state;
+    assert_int_equal(domctx_types_check(err, sizeof(err)), 0);
+    assert_true(domctx_registered_types(true) == DOMCTX_TYPES_LOADS);
+    assert_true(domctx_registered_types(false) == DOMCTX_TYPES_WRITES);
+    assert_true(DOMCTX_TYPES_LOADS & DOMCTX_TYPE_BIT(FPU));
+    assert_true(DOMCTX_TYPES_WRITES & DOMCTX_TYPE_BIT(FPU));
+    /* a load handler the masks do not declare, one past their reach, and
+     * a test type (never in a mask: accepted) */
+    expect_mask_refused(DOMCTX_TYPE_FPU + 1, "registered only 0x0000000000000400");
+    expect_mask_refused(64, "handler EXTRA has type 0x0040, expected below 64");
+    assert_int_equal(domctx_register(DOMCTX_TYPE_TEST_FIRST, "TEST", 0, 8, NULL, load_only), 0);
+    assert_int_equal(domctx_types_check(err, sizeof(err)), 0);
+    domctx_unregister_all();
+    assert_int_equal(domctx_init(), 0);
 }
 
 /* ------------------------------------------------------------ round trips */
@@ -1708,6 +1752,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_registered, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_type_masks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip_rich, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip_others, setup, teardown),
         cmocka_unit_test_setup_teardown(test_round_trip_states, setup, teardown),
