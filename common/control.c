@@ -18,6 +18,7 @@
 #include <baton/control.h>
 #include <baton/domain.h>
 #include <baton/domain_build.h>
+#include <baton/domctx_types.h>
 #include <baton/errno.h>
 #include <baton/lib.h>
 #include <baton/lu.h>
@@ -373,8 +374,10 @@ static long op_memory_map(struct domain *caller, union control_arg *a, uint64_t 
 
 /*
  * The running build: its version, GNU build id and the handover stream
- * versions it writes and reads, the same numbers as its image's ELF note
- * (common/lu/elfnote.c), so a tool can check a target before loading it.
+ * versions it writes and reads, the same numbers as its image's ELF notes
+ * (common/lu/elfnote.c), and the domain context entry types it writes and
+ * loads (the masks domctx_types_check() holds to the registered handlers),
+ * so a tool can check a target before loading it.
  */
 static long op_version(struct domain *caller, union control_arg *a, uint64_t arg)
 {
@@ -389,6 +392,8 @@ static long op_version(struct domain *caller, union control_arg *a, uint64_t arg
     v->lu_read_min = LU_STREAM_VERSION_MIN;
     v->lu_read_max = LU_STREAM_VERSION;
     v->flags = VERSION_FLAGS;
+    v->domctx_types_write = DOMCTX_TYPES_WRITES;
+    v->domctx_types_load = DOMCTX_TYPES_LOADS;
     memcpy(v->version, text, MIN(sizeof(v->version) - 1, strlen(text)));
     memcpy(v->build_id, id, MIN(sizeof(v->build_id) - 1, strlen(id)));
     return copy_to_guest(caller, arg, &a->version, sizeof(a->version)) ? -BATON_EFAULT : 0;

@@ -141,7 +141,9 @@ struct control_memory_map {
  * CONTROL_version: the running build, so that a tool can tell which build
  * answers (before and after a live update) and whether a target image can
  * read the handover stream this build would write (compare lu_write and
- * lu_compat with the target's ELF note, include/public/elfnote.h).
+ * lu_compat with the target's ELF note, include/public/elfnote.h) and load
+ * every domain context entry type it writes (domctx_types_write against
+ * the target's BATON_NOTE_DOMCTX_TYPES).
  */
 #define CONTROL_VERSION_TEXT_LEN    32
 #define CONTROL_BUILD_ID_TEXT_LEN   72  /* up to 64 hex digits, NUL-padded */
@@ -158,14 +160,20 @@ struct control_version_info {
     char version[CONTROL_VERSION_TEXT_LEN];     /* 0x20 "0.1-b": NUL-terminated */
     char build_id[CONTROL_BUILD_ID_TEXT_LEN];   /* 0x40 GNU build id, lowercase hex,
                                                  * NUL-terminated; "unknown" without one */
+    uint64_t domctx_types_write;    /* 0x88 domain context entry types its save
+                                     * emits: bit t for DOMCTX_TYPE t (0..63) */
+    uint64_t domctx_types_load;     /* 0x90 the types it loads: its image's
+                                     * BATON_NOTE_DOMCTX_TYPES mask */
 };
 struct control_version {
     struct control_op_header hdr;
     struct control_version_info info;   /* out */
 };
 
-_Static_assert(sizeof(struct control_version_info) == 0x88, "control_version_info size");
-_Static_assert(sizeof(struct control_version) == 8 + 0x88, "control_version size");
+_Static_assert(sizeof(struct control_version_info) == 0x98, "control_version_info size");
+_Static_assert(__builtin_offsetof(struct control_version_info, domctx_types_write) == 0x88,
+               "domctx_types_write at 0x88");
+_Static_assert(sizeof(struct control_version) == 8 + 0x98, "control_version size");
 _Static_assert(sizeof(struct control_domain_info) == 0x50, "control_domain_info size");
 _Static_assert(sizeof(struct control_domain_list) == 24, "control_domain_list size");
 _Static_assert(sizeof(struct control_domain_op) == 16 + 0x50, "control_domain_op size");

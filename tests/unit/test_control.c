@@ -28,6 +28,7 @@
 #include <baton/printk.h>
 #include <baton/sched.h>
 #include <baton/version.h>
+#include <baton/domctx_types.h>
 #include <baton/vmap.h>
 #include "harness.h"
 
@@ -666,6 +667,10 @@ static void test_version(void **state)
     assert_int_equal(v.info.lu_read_min, LU_STREAM_VERSION_MIN);
     assert_int_equal(v.info.lu_read_max, LU_STREAM_VERSION);
     assert_int_equal(v.info.flags, CONTROL_VERSION_F_LIVE_UPDATE);
+    /* the masks of include/baton/domctx_types.h, FPU among them */
+    assert_true(v.info.domctx_types_write == DOMCTX_TYPES_WRITES);
+    assert_true(v.info.domctx_types_load == DOMCTX_TYPES_LOADS);
+    assert_true(v.info.domctx_types_write & DOMCTX_TYPE_BIT(FPU));
     assert_int_equal(v.info.pad, 0);
     assert_int_equal(v.info.version[CONTROL_VERSION_TEXT_LEN - 1], 0);
     v.hdr.version = CONTROL_OP_VERSION + 1;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <baton/domctx_types.h>
 
 #include "hvctl.h"
 
@@ -18,8 +19,9 @@ static const char usage_text[] =
 "\n"
 "Commands:\n"
 "  ping                      the agent's protocol version and limits\n"
-"  version                   the running build: version, build id, and the\n"
-"                            live update stream versions it writes and reads\n"
+"  version                   the running build: version, build id, the live\n"
+"                            update stream versions it writes and reads, and\n"
+"                            the domain context entry types it writes and loads\n"
 "  list                      every domain: name, id, memory, vCPUs, state\n"
 "  info DOMID                one domain in full\n"
 "  pause DOMID | unpause DOMID | destroy DOMID\n"
@@ -433,6 +435,35 @@ static int cmd_ping(struct hvctl *h)
     return 0;
 }
 
+/* The names hvctl knows of domain context types (a newer build's extra
+ * bits print as hex codes). */
+static const char *const domctx_type_names[64] = {
+#define TYPE_NAME_(n) [DOMCTX_TYPE_##n] = #n,
+    DOMCTX_TYPES_EACH(TYPE_NAME_)
+#undef TYPE_NAME_
+};
+
+/* A mask of domain context types as names: "DOMAIN VCPU ..." or, in
+ * JSON, ["DOMAIN", "VCPU", ...]. */
+static void print_domctx_types(uint64_t mask, bool json)
+{
+    const char *sep = "";
+
+    if (json)
+        putchar('[');
+    for (unsigned int t = 0; t < 64; t++) {
+        if (!(mask & (UINT64_C(1) << t)))
+            continue;
+        if (domctx_type_names[t])
+            printf(json ? "%s\"%s\"" : "%s%s", sep, domctx_type_names[t]);
+        else
+            printf(json ? "%s\"0x%04x\"" : "%s0x%04x", sep, t);
+        sep = json ? ", " : " ";
+    }
+    if (json)
+        putchar(']');
+}
+
 static int cmd_version(struct hvctl *h)
 {
     struct control_version_info v;
@@ -448,8 +479,16 @@ static int cmd_version(struct hvctl *h)
         printf(", \"major\": %u, \"minor\": %u, \"build_id\": ", v.major, v.minor);
         json_string(v.build_id, strlen(v.build_id));
         printf(", \"live_update\": %s, \"lu_stream_write\": %u, \"lu_stream_compat\": %u, "
-               "\"lu_stream_read_min\": %u, \"lu_stream_read_max\": %u}\n",
-               lu ? "true" : "false", v.lu_write, v.lu_compat, v.lu_read_min, v.lu_read_max);
+               "\"lu_stream_read_min\": %u, \"lu_stream_read_max\": %u, "
+               "\"domctx_types_write\": %llu, \"domctx_types_load\": %llu, "
+               "\"domctx_types_write_names\": ",
+               lu ? "true" : "false", v.lu_write, v.lu_compat, v.lu_read_min, v.lu_read_max,
+               (unsigned long long)v.domctx_types_write,
+               (unsigned long long)v.domctx_types_load);
+        print_domctx_types(v.domctx_types_write, true);
+        printf(", \"domctx_types_load_names\": ");
+        print_domctx_types(v.domctx_types_load, true);
+        printf("}\n");
         return 0;
     }
     printf("Baton %s (build-id %s)\n", v.version, v.build_id);
@@ -458,6 +497,11 @@ static int cmd_version(struct hvctl *h)
                v.lu_write, v.lu_compat, v.lu_read_min, v.lu_read_max);
     else
         printf("live update: not in this build\n");
+    printf("domain context: writes ");
+    print_domctx_types(v.domctx_types_write, false);
+    printf(" (0x%llx); loads ", (unsigned long long)v.domctx_types_write);
+    print_domctx_types(v.domctx_types_load, false);
+    printf(" (0x%llx)\n", (unsigned long long)v.domctx_types_load);
     return 0;
 }
 

@@ -92,8 +92,9 @@ int ctl_domain_create(struct ctl_client *c, const void *image, uint64_t size,
 int ctl_dmesg(struct ctl_client *c, uint64_t offset, void *buf, uint32_t max,
               struct ctl_dmesg_rep *out);
 int ctl_memmap(struct ctl_client *c, struct control_e820 *out, uint32_t max, uint32_t *nr);
-/* The running build: version, build id, handover stream versions. The
- * strings are NUL-terminated on return. */
+/* The running build: version, build id, handover stream versions, the
+ * domain context types it writes and loads. The strings are NUL-terminated
+ * on return. */
 int ctl_version(struct ctl_client *c, struct control_version_info *out);
 /* Arms one in-place live update rehearsal (runs after the reply). */
 int ctl_rehearse(struct ctl_client *c);
