@@ -4,7 +4,9 @@ QEMU hosts (TCG unless BATON_ACCEL says otherwise):
 
 - refusals in preflight, each with a target made to fail one check: no
   relocatable tag, larger than MA_XEN, an ELF note claiming only stream
-  version 99 (make build-v99), a crashed domain (then accepted by
+  version 99 (make build-v99), an ELF note saying it does not load FPU
+  context entries (make build-nofpu) and a target without that note at
+  all (check domctx_types), a crashed domain (then accepted by
   --allow-crashed --dry-run), an image already loaded (left loaded: it is
   not ours); a failure in stage (a kexec that loads, then exits 255)
   unloads what it staged. After each: exit 2 (3 for stage), the named check
@@ -40,7 +42,7 @@ BAD = FAIL_MARKERS + ("HEARTBEAT FAIL", "MEMCHECK FAIL", "PINGPONG FAIL")
 SMALL = STANDARD[:2]                     # dom0 + heartbeat
 CRASHER = ("badmem", "name=badmem mem=4M")
 PREFLIGHT_CHECKS = ("agent", "running", "multiboot2", "relocatable", "fits_ma_xen",
-                    "stream_version", "bootmem", "nothing_loaded", "domains")
+                    "stream_version", "domctx_types", "bootmem", "nothing_loaded", "domains")
 
 
 # ---------------------------------------------------------------- helpers
@@ -49,7 +51,7 @@ def stable_copy(path, work):
     """A copy of a build product in the test's own directory: other work
     in the tree may relink build/ while a test runs."""
     if not os.path.exists(path):
-        raise TestFailure("%s missing: make all build-b build-v99" % path)
+        raise TestFailure("%s missing: make all build-b build-v99 build-nofpu" % path)
     dst = os.path.join(work, os.path.basename(os.path.dirname(path)) + "-" + os.path.basename(path))
     shutil.copy(path, dst)
     return dst
@@ -145,6 +147,29 @@ def expect_refusal(rc, out, report, check, found_re, alone=True):
     return line.group(0).strip()
 
 
+def expect_domctx_refusal(no_note, out, report):
+    """domctx_types names the missing types and both masks (or, for a
+    target without the note, says so and what it cannot confirm)."""
+    c = preflight_checks(report)["domctx_types"]
+    wrote = "DOMAIN VCPU EVTCHN GRANT GRANT_MAP TIMER CONSOLE FPU (%#x)" % ALL_TYPES
+    if wrote not in c["expected"]:
+        raise TestFailure("domctx_types expected %r: want the written types %r"
+                          % (c["expected"], wrote))
+    if no_note:
+        want = ("target has no BATON_NOTE_DOMCTX_TYPES note: built before it (and before the "
+                "FPU entry); cannot confirm it loads DOMAIN")
+        if report["image"]["domctx_types"] is not None or not c["detail"].startswith(want):
+            raise TestFailure("no note: detail %r, image %s" % (c["detail"],
+                                                             report["image"]["domctx_types"]))
+    elif c["detail"] != "running build writes %#x, target loads 0x1fc" % ALL_TYPES or \
+            report["image"]["domctx_types"] != {"loads": 0x1fc}:
+        raise TestFailure("nofpu: detail %r, image %s" % (c["detail"],
+                                                        report["image"]["domctx_types"]))
+    if "domctx_types: expected" not in (report["hosts"][0]["error"] or ""):
+        raise TestFailure("the refusal's summary does not name domctx_types: %r"
+                          % report["hosts"][0]["error"])
+
+
 def loaded(build, m):
     return {ty: json.loads(lu.hvctl(build, m, "--json", "kexec", "status", "--type", ty)
                            .stdout)["loaded"] for ty in ("live-update", "default")}
@@ -164,12 +189,19 @@ def untouched(build, m, before, version, want_loaded=False):
     m.wait_for(r"^\(d1\) heartbeat \d+ t=", 30, start=len(m.text()), fail_on=BAD)
 
 
-def tiny_image(path, note_versions=(1, 1, 1)):
-    """A 4 KiB multiboot2 ELF with the relocatable tag and a Baton note
-    (it passes every preflight image check): cheap to upload, never run."""
+ALL_TYPES = 0x3fc                        # DOMAIN..FPU: what every build now writes
+
+
+def tiny_image(path, note_versions=(1, 1, 1), domctx_desc=struct.pack("<QQ", ALL_TYPES, 0)):
+    """A 4 KiB multiboot2 ELF with the relocatable tag and Baton's notes
+    (it passes every preflight image check): cheap to upload, never run.
+    domctx_desc: BATON_NOTE_DOMCTX_TYPES's desc, None for no such note."""
     base, size = 0x200000, 0x1000
     img = bytearray(size)
     note = struct.pack("<III", 6, 16, 1) + b"Baton\0\0\0" + struct.pack("<IIII", *note_versions, 0)
+    if domctx_desc is not None:
+        note += struct.pack("<III", 6, len(domctx_desc), 2) + b"Baton\0\0\0" + domctx_desc + \
+            b"\0" * (-len(domctx_desc) % 4)
     mb2_tags = struct.pack("<HHIIIII", 10, 0, 24, base, 0x7fffffff, 0x200000, 0) + \
         struct.pack("<HHI", 0, 0, 8)
     hlen = 16 + len(mb2_tags)
@@ -226,6 +258,9 @@ def test_preflight_refusals(build):
     try:
         image_b = stable_copy(os.path.join(build, "b", "baton.elf"), work)
         v99 = stable_copy(os.path.join(build, "v99", "baton.elf"), work)
+        nofpu = stable_copy(os.path.join(build, "nofpu", "baton.elf"), work)
+        old = os.path.join(work, "before-the-note.elf")
+        tiny_image(old, domctx_desc=None)
         with boot(build, "upd-refuse", SMALL + [CRASHER]) as m:
             version = wait_up(m)
             m.wait_for(r"^\(HV\) d2 'badmem' crashed: ", 60, fail_on=FAIL_MARKERS)
@@ -241,6 +276,9 @@ def test_preflight_refusals(build):
                 (norel, ("--allow-crashed",), "relocatable", r"^none$"),
                 (big, ("--allow-crashed",), "fits_ma_xen", r"^%d KiB$" % ((xen[1] >> 10) + 2048)),
                 (v99, ("--allow-crashed",), "stream_version", r"reads 99\.\.99 \(compat 99\)"),
+                (nofpu, ("--allow-crashed",), "domctx_types", r"^loads 0x1fc, not FPU \(0x200\)$"),
+                (old, ("--allow-crashed",), "domctx_types",
+                 r"^no BATON_NOTE_DOMCTX_TYPES note$"),
             ]
             garbage = os.path.join(work, "garbage.elf")
             with open(garbage, "wb") as f:
@@ -257,6 +295,8 @@ def test_preflight_refusals(build):
                 rc, out, rep = run_update(build, work, ctl, image, *extra)
                 said = expect_refusal(rc, out, rep, check, found,
                                       alone=image not in (garbage, truncated))
+                if check == "domctx_types":
+                    expect_domctx_refusal(image == old, out, rep)
                 untouched(build, m, before, version)
                 print("refused as it should: %s" % said)
 
@@ -358,6 +398,54 @@ def test_compat_rule(build):
     print("stream version rule: %d cases" % len(cases))
 
 
+def test_domctx_rule(build):
+    """No QEMU: the domain context types rule (handover spec, "The domain
+    context types it loads"), its names against include/public/domctx.h,
+    and the note as read_image reads it from an image."""
+    mod = load_script()
+    fpu = 1 << 9
+    cases = [(ALL_TYPES, ALL_TYPES, 0),                 # the same build
+             (ALL_TYPES, ALL_TYPES & ~fpu, fpu),        # a target from before FPU
+             (ALL_TYPES & ~fpu, ALL_TYPES, 0),          # an old writer, a new target
+             (ALL_TYPES, ALL_TYPES | 1 << 10, 0),       # the target loads more
+             (ALL_TYPES, None, ALL_TYPES),              # no note: nothing confirmed
+             (ALL_TYPES | 1 << 63, ALL_TYPES, 1 << 63)]  # the top bit
+    for writes, loads, want in cases:
+        if mod.domctx_missing(writes, loads) != want:
+            raise TestFailure("writes %#x, target loads %s: want missing %#x, got %#x" % (
+                writes, loads, want, mod.domctx_missing(writes, loads)))
+    names = mod.domctx_type_names(fpu | 1 << 2 | 1 << 10)
+    if names != ["DOMAIN", "FPU", "0x000a"] or \
+            mod.domctx_type_names(1 << 10, {10: "NEW"}) != ["NEW"]:
+        raise TestFailure("type names: %s" % names)
+    with open(os.path.join(ROOT, "include", "public", "domctx.h")) as f:
+        header = dict((int(v, 16), n) for n, v in re.findall(
+            r"^#define DOMCTX_TYPE_(\w+)\s+(0x[0-9a-fA-F]+)", f.read(), re.M))
+    public = {t: n for t, n in header.items() if 2 <= t < 64}
+    if public != mod.DOMCTX_TYPE_NAMES:
+        raise TestFailure("baton-update's DOMCTX_TYPE_NAMES %s, include/public/domctx.h has %s"
+                          % (mod.DOMCTX_TYPE_NAMES, public))
+    work = tempfile.mkdtemp(prefix="baton-upd-")
+    try:
+        path = os.path.join(work, "t.elf")
+        images = [(struct.pack("<QQ", 0x1fc, 0), {"loads": 0x1fc}, None),
+                  (struct.pack("<QQQ", 1 << 40 | 0x3fc, 0, 7), {"loads": 1 << 40 | 0x3fc}, None),
+                  (None, None, None),
+                  (struct.pack("<Q", 0x3fc), None, "expected 16 octets, found 8")]
+        for desc, want, err in images:
+            tiny_image(path, domctx_desc=desc)
+            img = mod.read_image(path)
+            got = img["errors"].get("domctx_note")
+            if img["domctx_types"] != want or (err is None) != (got is None) or \
+                    (err and err not in got):
+                raise TestFailure("note desc %s: read %s, error %r" % (
+                    desc and desc.hex(), img["domctx_types"], got))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print("domain context types rule: %d cases, %d names, %d notes read"
+          % (len(cases), len(public), len(images)))
+
+
 def test_update_standard(build):
     """A -> B with the standard domains; the report validates and says so."""
     work = tempfile.mkdtemp(prefix="baton-upd-")
@@ -396,6 +484,9 @@ def test_update_standard(build):
             if set(h["phases"]) != {"preflight", "stage", "exec", "verify"} or \
                     not all(p["ok"] for p in h["phases"].values()):
                 raise TestFailure("phases: %s" % h["phases"])
+            pf = preflight_checks(rep)
+            if tuple(pf) != PREFLIGHT_CHECKS or not all(c["ok"] for c in pf.values()):
+                raise TestFailure("preflight checks: %s" % {n: c["ok"] for n, c in pf.items()})
             up = h["phases"]["stage"]
             if not re.search(r"^\s+upload \[#+\]\s+100%", out, re.M) or up["upload_bytes"] <= 0:
                 raise TestFailure("no upload progress reaching 100%")
@@ -486,5 +577,5 @@ def test_rolling(build):
 
 if __name__ == "__main__":
     args = build_dir_from_args()
-    sys.exit(run_tests([test_compat_rule, test_bad_arguments, test_preflight_refusals,
+    sys.exit(run_tests([test_compat_rule, test_domctx_rule, test_bad_arguments, test_preflight_refusals,
                         test_verify_failure, test_rolling, test_update_standard], args))
