@@ -577,5 +577,6 @@ def test_rolling(build):
 
 if __name__ == "__main__":
     args = build_dir_from_args()
-    sys.exit(run_tests([test_compat_rule, test_domctx_rule, test_bad_arguments, test_preflight_refusals,
-                        test_verify_failure, test_rolling, test_update_standard], args))
+    sys.exit(run_tests([test_compat_rule, test_domctx_rule, test_bad_arguments,
+                        test_preflight_refusals, test_verify_failure, test_rolling,
+                        test_update_standard], args))
