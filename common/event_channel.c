@@ -5,6 +5,10 @@
  * The port tables (d->evtchn, v->virq_port) are hypervisor-private. They
  * change only in hypercalls and hypervisor paths, and the hypervisor is not
  * preemptible on its one CPU (see common/sched.c), so they need no lock.
+ * d->evtchn_open has a bit per port that is not closed: a port opens only
+ * through port_open() and closes only in close_port(), so the bitmap is
+ * exact, and the walks of the live update (save, restore check) and of a
+ * domain's release visit open ports only instead of all 1023.
  * The shared info page is different: it is guest memory, written by the
  * guest's vCPUs at any time, so it is only touched with atomic bit
  * operations and nothing read from it is trusted.
@@ -45,10 +49,26 @@ static bool is_console_port(const struct evtchn *chn)
 /* Lowest closed port, or -ENOSPC. Port 0 is never handed out. */
 static int alloc_port(const struct domain *d)
 {
-    for (uint32_t p = 1; p < NR_EVTCHN_PORTS; p++)
-        if (d->evtchn[p].state == EVTCHNSTAT_closed)
-            return (int)p;
-    return -BATON_ENOSPC;
+    unsigned int p = bitmap_next_clear(d->evtchn_open, NR_EVTCHN_PORTS, 1);
+
+    return p < NR_EVTCHN_PORTS ? (int)p : -BATON_ENOSPC;
+}
+
+/* A closed port of d takes state (not closed): the one way a port opens. */
+static struct evtchn *port_open(struct domain *d, uint32_t port, uint8_t state)
+{
+    struct evtchn *chn = &d->evtchn[port];
+
+    ASSERT(chn->state == EVTCHNSTAT_closed && state != EVTCHNSTAT_closed);
+    chn->state = state;
+    bitmap_set(d->evtchn_open, port);
+    return chn;
+}
+
+/* The lowest open port of d at or above from, or NR_EVTCHN_PORTS. */
+static uint32_t next_open_port(const struct domain *d, uint32_t from)
+{
+    return bitmap_next_set(d->evtchn_open, NR_EVTCHN_PORTS, from);
 }
 
 /*
@@ -91,7 +111,10 @@ static void unbind_virq(struct domain *d, const struct evtchn *chn, uint32_t por
         d->vcpus[chn->vcpu].virq_port[chn->virq] = 0;
 }
 
-/* Free port, whatever its state; an interdomain peer goes back to unbound. */
+/*
+ * Free port, whatever its state; an interdomain peer goes back to unbound
+ * (it stays open: closing a port never opens or closes another).
+ */
 static void close_port(struct domain *d, uint32_t port)
 {
     struct evtchn *chn = &d->evtchn[port];
@@ -116,6 +139,7 @@ static void close_port(struct domain *d, uint32_t port)
         break;
     }
     memset(chn, 0, sizeof(*chn));
+    bitmap_clear(d->evtchn_open, port);
 }
 
 /* ---------------------------------------------------------------- delivery */
@@ -168,8 +192,7 @@ static long op_alloc_unbound(struct domain *d, uint64_t arg)
     port = alloc_port(d);
     if (port < 0)
         return port;
-    d->evtchn[port].state = EVTCHNSTAT_unbound;
-    d->evtchn[port].remote_dom = op.remote_dom;
+    port_open(d, (uint32_t)port, EVTCHNSTAT_unbound)->remote_dom = op.remote_dom;
     op.port = (uint32_t)port;
     if (copy_to_guest(d, arg, &op, sizeof(op))) {
         close_port(d, (uint32_t)port);      /* the guest could not learn it */
@@ -182,7 +205,7 @@ static long op_bind_interdomain(struct domain *d, uint64_t arg)
 {
     struct evtchn_bind_interdomain op;
     struct domain *rd;
-    struct evtchn *rc;
+    struct evtchn *chn, *rc;
     int port;
 
     if (copy_from_guest(d, &op, arg, sizeof(op)))
@@ -202,9 +225,9 @@ static long op_bind_interdomain(struct domain *d, uint64_t arg)
     if (port < 0)
         return port;
 
-    d->evtchn[port].state = EVTCHNSTAT_interdomain;
-    d->evtchn[port].remote_dom = op.remote_dom;
-    d->evtchn[port].remote_port = op.remote_port;
+    chn = port_open(d, (uint32_t)port, EVTCHNSTAT_interdomain);
+    chn->remote_dom = op.remote_dom;
+    chn->remote_port = op.remote_port;
     rc->state = EVTCHNSTAT_interdomain;
     rc->remote_dom = d->domid;
     rc->remote_port = (uint32_t)port;
@@ -237,8 +260,7 @@ static long op_bind_virq(struct domain *d, uint64_t arg)
     if (port < 0)
         return port;
 
-    chn = &d->evtchn[port];
-    chn->state = EVTCHNSTAT_virq;
+    chn = port_open(d, (uint32_t)port, EVTCHNSTAT_virq);
     chn->virq = op.virq;
     chn->vcpu = op.vcpu;
     t->virq_port[op.virq] = (uint32_t)port;
@@ -365,16 +387,15 @@ int evtchn_init_domain(struct domain *d)
 
     if (port < 0)
         return port;
-    d->evtchn[port].state = EVTCHNSTAT_interdomain;
-    d->evtchn[port].remote_dom = DOMID_HYPERVISOR;
-    d->evtchn[port].remote_port = 0;
+    port_open(d, (uint32_t)port, EVTCHNSTAT_interdomain)->remote_dom = DOMID_HYPERVISOR;
     d->console_port = (uint32_t)port;
     return 0;
 }
 
 void evtchn_release(struct domain *d)
 {
-    for (uint32_t p = 1; p < NR_EVTCHN_PORTS; p++)
+    /* close_port clears p's bit and no other: the walk ends with none set */
+    for (uint32_t p = next_open_port(d, 1); p < NR_EVTCHN_PORTS; p = next_open_port(d, p + 1))
         close_port(d, p);
     d->console_port = 0;
     /* close_port cleared the virq bindings it knew; make sure of the rest */
@@ -384,21 +405,21 @@ void evtchn_release(struct domain *d)
 
 /* ---------------------------------------------------------------- context */
 
-/* One entry per open port, ascending. */
+/* One entry per open port, ascending: the bitmap's set bits, nothing else. */
 static int evtchn_save(struct domain *d, unsigned int vcpu, struct domctx_save_ctx *c)
 {
     int rc = 0;
 
     (void)vcpu;
-    for (uint32_t p = 1; p < NR_EVTCHN_PORTS && !rc; p++) {
+    for (uint32_t p = next_open_port(d, 1); p < NR_EVTCHN_PORTS && !rc;
+         p = next_open_port(d, p + 1)) {
         const struct evtchn *chn = &d->evtchn[p];
         const struct domctx_evtchn e = {
             .port = p, .state = chn->state, .remote_dom = chn->remote_dom,
             .remote_port = chn->remote_port, .virq = chn->virq, .vcpu = chn->vcpu,
         };
 
-        if (chn->state != EVTCHNSTAT_closed)
-            rc = domctx_save_entry(c, &e, sizeof(e));
+        rc = domctx_save_entry(c, &e, sizeof(e));
     }
     return rc;
 }
@@ -449,8 +470,8 @@ static int evtchn_load(struct domain *d, unsigned int vcpu, const struct domctx_
                d->domid, problem, e.port, e.state, e.remote_dom, e.remote_port, e.virq, e.vcpu);
         return -BATON_EINVAL;
     }
-    chn = &d->evtchn[e.port];
-    chn->state = e.state;
+    /* the entry was checked whole above: nothing is half-written */
+    chn = port_open(d, e.port, e.state);
     chn->remote_dom = e.remote_dom;
     if (e.state == EVTCHNSTAT_interdomain)
         chn->remote_port = e.remote_port;
@@ -473,7 +494,7 @@ int evtchn_restore_check(const struct domain *d)
         pr_err("d%u: no console port in the stream, expected one\n", d->domid);
         return -BATON_EINVAL;
     }
-    for (uint32_t p = 1; p < NR_EVTCHN_PORTS; p++) {
+    for (uint32_t p = next_open_port(d, 1); p < NR_EVTCHN_PORTS; p = next_open_port(d, p + 1)) {
         const struct evtchn *chn = &d->evtchn[p];
         struct domain *rd;
 

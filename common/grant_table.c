@@ -4,7 +4,11 @@
  *
  * The tables (d->grants, d->gnt_maps) are hypervisor-private and change only
  * in hypercalls and hypervisor paths; the hypervisor is not preemptible on
- * its one CPU, so they need no lock.
+ * its one CPU, so they need no lock. d->grants_in_use and d->gnt_maps_in_use
+ * have a bit per entry in use: entries are taken only by grant_take() and
+ * map_take() and given back only by grant_drop() and unmap_slot(), so the
+ * bitmaps are exact, and the walks of save, restore and release visit the
+ * entries in use instead of all 256 refs and 64 slots.
  *
  * Error codes (docs/specs/pv-abi.md, "Grant table"):
  *   -EFAULT  the argument struct is not in guest memory
@@ -66,6 +70,40 @@ static struct grant_entry *mapped_entry(const struct domain *d, const struct gra
     return NULL;
 }
 
+/* The lowest granted ref of d at or above from, or NR_GRANT_REFS. */
+static uint32_t next_grant(const struct domain *d, uint32_t from)
+{
+    return bitmap_next_set(d->grants_in_use, NR_GRANT_REFS, from);
+}
+
+/* The lowest mapped window slot of d at or above from, or GNT_WINDOW_SLOTS. */
+static uint32_t next_mapped_slot(const struct domain *d, uint32_t from)
+{
+    return bitmap_next_set(d->gnt_maps_in_use, GNT_WINDOW_SLOTS, from);
+}
+
+/* Ref (not in use) of d becomes ge: the one way a grant is taken. */
+static void grant_take(struct domain *d, uint32_t ref, struct grant_entry ge)
+{
+    ASSERT(!d->grants[ref].in_use && ge.in_use);
+    d->grants[ref] = ge;
+    bitmap_set(d->grants_in_use, ref);
+}
+
+static void grant_drop(struct domain *d, uint32_t ref)
+{
+    memset(&d->grants[ref], 0, sizeof(d->grants[ref]));
+    bitmap_clear(d->grants_in_use, ref);
+}
+
+/* Window slot (free) of d holds m: the one way a slot is taken. */
+static void map_take(struct domain *d, uint32_t slot, struct grant_mapping m)
+{
+    ASSERT(!d->gnt_maps[slot].in_use && m.in_use);
+    d->gnt_maps[slot] = m;
+    bitmap_set(d->gnt_maps_in_use, slot);
+}
+
 /* Take down window slot of d and drop the granter's count. */
 static void unmap_slot(struct domain *d, unsigned int slot)
 {
@@ -76,6 +114,7 @@ static void unmap_slot(struct domain *d, unsigned int slot)
     if (ge)
         ge->map_count--;
     memset(m, 0, sizeof(*m));
+    bitmap_clear(d->gnt_maps_in_use, slot);
 }
 
 /* ------------------------------------------------------------------ sub-ops */
@@ -83,21 +122,17 @@ static void unmap_slot(struct domain *d, unsigned int slot)
 static long op_grant_access(struct domain *d, uint64_t arg)
 {
     struct gnttab_grant_access op;
-    struct grant_entry *ge;
 
     if (copy_from_guest(d, &op, arg, sizeof(op)))
         return -BATON_EFAULT;
     if (op.ref >= NR_GRANT_REFS || (op.flags & ~GNTF_MASK) ||
         !other_domid_ok(d, op.domid) || !gpfn_grantable(d, op.gpfn))
         return -BATON_EINVAL;
-    ge = &d->grants[op.ref];
-    if (ge->in_use)
+    if (d->grants[op.ref].in_use)
         return -BATON_EEXIST;
-    ge->grantee = op.domid;
-    ge->flags = op.flags;
-    ge->gpfn = op.gpfn;
-    ge->map_count = 0;
-    ge->in_use = true;
+    grant_take(d, op.ref, (struct grant_entry){
+        .in_use = true, .grantee = op.domid, .flags = op.flags, .gpfn = op.gpfn,
+    });
     return 0;
 }
 
@@ -116,7 +151,7 @@ static long op_end_access(struct domain *d, uint64_t arg)
     /* the page must not be handed back while another domain can reach it */
     if (ge->map_count)
         return -BATON_EBUSY;
-    memset(ge, 0, sizeof(*ge));
+    grant_drop(d, op.ref);
     return 0;
 }
 
@@ -161,12 +196,12 @@ static long op_map(struct domain *d, uint64_t arg)
     if (rc)
         return rc;
 
-    d->gnt_maps[op.slot] = (struct grant_mapping){
+    map_take(d, op.slot, (struct grant_mapping){
         .in_use = true,
         .readonly = readonly,
         .granter = op.domid,
         .ref = op.ref,
-    };
+    });
     ge->map_count++;
     return 0;
 }
@@ -213,12 +248,21 @@ long do_grant_table_op(struct domain *d, uint32_t cmd, uint64_t arg)
  */
 void gnttab_release(struct domain *d)
 {
-    for (unsigned int slot = 0; slot < GNT_WINDOW_SLOTS; slot++)
-        if (d->gnt_maps[slot].in_use)
-            unmap_slot(d, slot);
-    for (unsigned int ref = 0; ref < NR_GRANT_REFS; ref++)
-        if (d->grants[ref].in_use && !d->grants[ref].map_count)
-            memset(&d->grants[ref], 0, sizeof(d->grants[ref]));
+    for (uint32_t slot = next_mapped_slot(d, 0); slot < GNT_WINDOW_SLOTS;
+         slot = next_mapped_slot(d, slot + 1))
+        unmap_slot(d, slot);
+    for (uint32_t ref = next_grant(d, 0); ref < NR_GRANT_REFS; ref = next_grant(d, ref + 1))
+        if (!d->grants[ref].map_count)
+            grant_drop(d, ref);
+}
+
+unsigned int gnttab_mapped_by_others(const struct domain *d)
+{
+    unsigned int n = 0;
+
+    for (uint32_t ref = next_grant(d, 0); ref < NR_GRANT_REFS; ref = next_grant(d, ref + 1))
+        n += d->grants[ref].map_count != 0;
+    return n;
 }
 
 /* ---------------------------------------------------------------- context */
@@ -230,14 +274,13 @@ static int grant_save(struct domain *d, unsigned int vcpu, struct domctx_save_ct
     int rc = 0;
 
     (void)vcpu;
-    for (uint32_t ref = 0; ref < NR_GRANT_REFS && !rc; ref++) {
+    for (uint32_t ref = next_grant(d, 0); ref < NR_GRANT_REFS && !rc; ref = next_grant(d, ref + 1)) {
         const struct grant_entry *ge = &d->grants[ref];
         const struct domctx_grant e = {
             .ref = ref, .grantee = ge->grantee, .flags = ge->flags, .gpfn = ge->gpfn,
         };
 
-        if (ge->in_use)
-            rc = domctx_save_entry(c, &e, sizeof(e));
+        rc = domctx_save_entry(c, &e, sizeof(e));
     }
     return rc;
 }
@@ -267,9 +310,9 @@ static int grant_load(struct domain *d, unsigned int vcpu, const struct domctx_e
                e.ref, e.grantee, e.flags, (unsigned long long)e.gpfn);
         return -BATON_EINVAL;
     }
-    d->grants[e.ref] = (struct grant_entry){
+    grant_take(d, e.ref, (struct grant_entry){
         .in_use = true, .grantee = e.grantee, .flags = e.flags, .gpfn = e.gpfn,
-    };
+    });
     return 0;
 }
 
@@ -282,14 +325,14 @@ static int grant_map_save(struct domain *d, unsigned int vcpu, struct domctx_sav
     int rc = 0;
 
     (void)vcpu;
-    for (uint32_t slot = 0; slot < GNT_WINDOW_SLOTS && !rc; slot++) {
+    for (uint32_t slot = next_mapped_slot(d, 0); slot < GNT_WINDOW_SLOTS && !rc;
+         slot = next_mapped_slot(d, slot + 1)) {
         const struct grant_mapping *m = &d->gnt_maps[slot];
         const struct domctx_grant_map e = {
             .slot = slot, .granter = m->granter, .readonly = m->readonly, .ref = m->ref,
         };
 
-        if (m->in_use)
-            rc = domctx_save_entry(c, &e, sizeof(e));
+        rc = domctx_save_entry(c, &e, sizeof(e));
     }
     return rc;
 }
@@ -319,9 +362,9 @@ static int grant_map_load(struct domain *d, unsigned int vcpu, const struct domc
                problem, e.slot, e.granter, e.ref, e.readonly);
         return -BATON_EINVAL;
     }
-    d->gnt_maps[e.slot] = (struct grant_mapping){
+    map_take(d, e.slot, (struct grant_mapping){
         .in_use = true, .readonly = e.readonly, .granter = e.granter, .ref = e.ref,
-    };
+    });
     return 0;
 }
 
@@ -344,12 +387,11 @@ static struct grant_entry *restored_grant(const struct domain *d, const struct g
 
 int gnttab_restore_check(struct domain *d)
 {
-    for (unsigned int slot = 0; slot < GNT_WINDOW_SLOTS; slot++) {
+    for (uint32_t slot = next_mapped_slot(d, 0); slot < GNT_WINDOW_SLOTS;
+         slot = next_mapped_slot(d, slot + 1)) {
         const struct grant_mapping *m = &d->gnt_maps[slot];
         struct grant_entry *ge;
 
-        if (!m->in_use)
-            continue;
         ge = restored_grant(d, m);
         if (!ge) {
             pr_err("d%u window slot %u: maps d%u ref %u, which d%u did not grant it%s\n",
@@ -364,13 +406,12 @@ int gnttab_restore_check(struct domain *d)
 
 int gnttab_restore_map(struct domain *d)
 {
-    for (unsigned int slot = 0; slot < GNT_WINDOW_SLOTS; slot++) {
+    for (uint32_t slot = next_mapped_slot(d, 0); slot < GNT_WINDOW_SLOTS;
+         slot = next_mapped_slot(d, slot + 1)) {
         const struct grant_mapping *m = &d->gnt_maps[slot];
         const struct domain *gd;
         int rc;
 
-        if (!m->in_use)
-            continue;
         /* checked by gnttab_restore_check; the granter's memory is in place */
         gd = domain_by_id_any(m->granter);
         rc = guest_map_window(d, slot, guest_gpfn_to_mfn(gd, gd->grants[m->ref].gpfn),

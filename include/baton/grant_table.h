@@ -42,6 +42,8 @@ struct grant_mapping {
 long do_grant_table_op(struct domain *d, uint32_t cmd, uint64_t arg);
 /* A dying domain: drop its window mappings. */
 void gnttab_release(struct domain *d);
+/* Grant entries of d that another domain still has mapped. */
+unsigned int gnttab_mapped_by_others(const struct domain *d);
 /*
  * Restore, once every domain is decoded (state RESTORING): each window slot
  * of d must map a grant its granter gave d, read-only where the grant says

@@ -38,6 +38,7 @@
 #include <public/hypercall.h>
 #include "../../tools/lib/lu_host.h"
 #include "ctx_fake.h"
+#include "domain_maps.h"
 #include "harness.h"
 
 #define RFLAGS_BASE (RFLAGS_IF | 0x2)   /* IF and the fixed bit 1 */
@@ -180,6 +181,7 @@ static void set_port(struct domain *d, uint32_t port, uint8_t state, uint16_t rd
     d->evtchn[port].state = state;
     d->evtchn[port].remote_dom = rdom;
     d->evtchn[port].remote_port = rport;
+    maps_port_written(d, port);
 }
 
 static void set_virq(struct domain *d, uint32_t port, uint32_t virq, uint32_t vcpu)
@@ -188,6 +190,7 @@ static void set_virq(struct domain *d, uint32_t port, uint32_t virq, uint32_t vc
     d->evtchn[port].virq = virq;
     d->evtchn[port].vcpu = vcpu;
     d->vcpus[vcpu].virq_port[virq] = port;
+    maps_port_written(d, port);
 }
 
 static void set_console(struct domain *d, uint32_t port)
@@ -224,6 +227,7 @@ static void build_world(struct domain *w[NR_WORLD], bool upcall_bits)
     set_port(d, 2, EVTCHNSTAT_interdomain, 1, 5);
     d->grants[7] = (struct grant_entry){ .in_use = true, .grantee = 1, .flags = GNTF_readonly,
                                          .gpfn = 0x100, .map_count = 1 };
+    maps_grant_written(d, 7);
     d->console.tokens = KiB(16);
     d->console.last_refill_ns = 1;
 
@@ -265,6 +269,9 @@ static void build_world(struct domain *w[NR_WORLD], bool upcall_bits)
         .map_count = 1 };
     d->gnt_maps[0] = (struct grant_mapping){ .in_use = true, .readonly = true, .granter = 0,
                                              .ref = 7 };
+    maps_grant_written(d, 0);
+    maps_grant_written(d, NR_GRANT_REFS - 1);
+    maps_slot_written(d, 0);
     memcpy(d->console.line, "partial\tline ~", 14);
     d->console.line_len = 14;
     d->console.tokens = 1234;
@@ -288,6 +295,8 @@ static void build_world(struct domain *w[NR_WORLD], bool upcall_bits)
     d->gnt_maps[5] = (struct grant_mapping){ .in_use = true, .granter = 1, .ref = 0 };
     d->gnt_maps[GNT_WINDOW_SLOTS - 1] = (struct grant_mapping){
         .in_use = true, .readonly = true, .granter = 1, .ref = NR_GRANT_REFS - 1 };
+    maps_slot_written(d, 5);
+    maps_slot_written(d, GNT_WINDOW_SLOTS - 1);
     d->console.share.burst = KiB(8);
     d->console.share.tokens = KiB(8);
 
@@ -348,6 +357,9 @@ static void compare_domain(const struct domain *src, const struct domain *dst, b
     }
 
     assert_int_equal(dst->console_port, src->console_port);
+    /* the restored bitmaps are exact, and so the same as the source's */
+    assert_int_equal(maps_mismatch(src), 0);
+    assert_int_equal(maps_mismatch(dst), 0);
     for (unsigned int p = 0; p < NR_EVTCHN_PORTS; p++) {
         const struct evtchn *s = &src->evtchn[p], *t = &dst->evtchn[p];
 
@@ -1407,7 +1419,8 @@ static void assert_nothing_left(void)
         const struct domain *d = domain_slot(i);
         static const struct domain zero;
 
-        /* domain_drop_state zeroes the slot */
+        /* domain_drop_state zeroes the slot: domain_claim_slot does not
+         * clear a FREE slot again, it relies on this */
         assert_memory_equal(d, &zero, sizeof(zero));
     }
     assert_int_equal(ctx_fake.pt_live, 0);
@@ -1512,6 +1525,7 @@ static void spoil_console(struct domain **w)
 static void spoil_last(struct domain **w)
 {
     w[3]->gnt_maps[1] = (struct grant_mapping){ .in_use = true, .granter = 3, .ref = 1 };
+    maps_slot_written(w[3], 1);
 }
 
 /* Cross-domain checks, after every domain decoded: d2 port 1 no longer
@@ -1538,6 +1552,7 @@ static void spoil_ungranted(struct domain **w)
 static void spoil_console_port(struct domain **w)
 {
     w[0]->evtchn[1] = (struct evtchn){ 0 };
+    maps_port_written(w[0], 1);
     w[0]->console_port = 0;
 }
 

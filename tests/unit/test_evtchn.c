@@ -1,7 +1,9 @@
 /*
  * Unit tests for common/event_channel.c: argument validation of every
  * EVTCHNOP_* sub-op (bad pointers, ports, pads, domids, states), binding,
- * delivery into the shared info page, virqs, the console port and release.
+ * delivery into the shared info page, virqs, the console port and release;
+ * the open-port bitmap against a walk of every port after random sequences
+ * of sub-ops, releases and save/load round trips.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +13,11 @@
 #include <cmocka.h>
 
 #include <baton/domain.h>
+#include <baton/domctx.h>
 #include <baton/errno.h>
 #include <baton/printk.h>
+#include <public/domctx.h>
+#include "domain_maps.h"
 #include "harness.h"
 #include "pv_fake.h"
 
@@ -622,6 +627,203 @@ static void test_close_checks_back_pointer(void **state)
     expect_status(d0, other, EVTCHNSTAT_unbound, 5, 0);
 }
 
+/* ------------------------------------------------- the open-port bitmap */
+
+/* xorshift64: the same sequence on every run, so a failure reproduces. */
+static uint64_t rnd_state;
+
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (uint32_t)(rnd_state % n);
+}
+
+static void expect_maps_exact(void)
+{
+    assert_int_equal(maps_mismatch(d0), 0);
+    assert_int_equal(maps_mismatch(d1), 0);
+    assert_false(bitmap_test(d0->evtchn_open, 0));
+    assert_false(bitmap_test(d1->evtchn_open, 0));
+}
+
+/* Any port, open or not (and now and then port 0 or 1024: refused). */
+static uint32_t any_port(void)
+{
+    return rnd(8) ? 1 + rnd(NR_EVTCHN_PORTS - 1) : rnd(2) * NR_EVTCHN_PORTS;
+}
+
+/* Mostly the lowest ports, where the open ones are. */
+static uint32_t near_port(const struct domain *d)
+{
+    uint32_t top = bitmap_next_clear(d->evtchn_open, NR_EVTCHN_PORTS, 1) + 8;
+
+    return 1 + rnd(MIN(top, NR_EVTCHN_PORTS - 1));
+}
+
+/* One random sub-op (or copy-out failure) by d, to d or its peer e. */
+static void random_op(struct domain *d, struct domain *e)
+{
+    uint16_t other = rnd(4) ? e->domid : d->domid;     /* loopback now and then */
+
+    pv_fake.fail_copy_to = rnd(16) == 0;               /* the sub-op's own unwind */
+    switch (rnd(6)) {
+    case 0:
+        alloc_unbound(d, other, NULL);
+        break;
+    case 1:
+        bind_inter(d, other, near_port(other == d->domid ? d : e), NULL);
+        break;
+    case 2:
+        bind_virq(d, rnd(NR_VIRQS), rnd(d->nr_vcpus + 1), NULL);
+        break;
+    case 3:
+    case 4:
+        close_port(d, rnd(4) ? near_port(d) : any_port());
+        break;
+    default:
+        send(d, near_port(d));
+        break;
+    }
+    pv_fake.fail_copy_to = false;
+}
+
+/* Fill d's ports to the top now and then: the high words of the bitmap. */
+static void fill(struct domain *d)
+{
+    while (alloc_unbound(d, 1, NULL) == 0)
+        ;
+    assert_int_equal(bitmap_next_clear(d->evtchn_open, NR_EVTCHN_PORTS, 1), NR_EVTCHN_PORTS);
+    for (uint32_t n = rnd(NR_EVTCHN_PORTS); n; n--)
+        close_port(d, any_port());
+}
+
+/* A dying domain: release closes exactly what the bitmap holds, and more. */
+static void die_and_return(struct domain *d)
+{
+    d->state = DOMAIN_CRASHED;
+    evtchn_release(d);
+    for (uint32_t w = 0; w < BITMAP_WORDS(NR_EVTCHN_PORTS); w++)
+        assert_int_equal(d->evtchn_open[w], 0);
+    d->state = DOMAIN_ALIVE;
+    assert_int_equal(evtchn_init_domain(d), 0);
+}
+
+static void test_open_map_random(void **state)
+{
+    (void)state;
+    rnd_state = UINT64_C(0x9e3779b97f4a7c15);
+    for (unsigned int i = 0; i < 40000; i++) {
+        bool first = rnd(2);
+
+        random_op(first ? d0 : d1, first ? d1 : d0);
+        if (rnd(4000) == 0)
+            fill(rnd(2) ? d0 : d1);
+        if (rnd(3000) == 0)
+            die_and_return(rnd(2) ? d0 : d1);
+        expect_maps_exact();
+    }
+}
+
+/* ---- the save walk is the bitmap's, the load rebuilds it */
+
+struct blob {
+    uint8_t buf[64 * 1024];
+    size_t len;
+};
+
+static int blob_write(void *priv, const void *data, size_t len)
+{
+    struct blob *b = priv;
+
+    assert_true(b->len + len <= sizeof(b->buf));
+    memcpy(b->buf + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+/* The EVTCHN entries of a blob, as a table indexed by port. */
+static int collect_evtchn(void *priv, const struct domctx_entry *e)
+{
+    struct domctx_evtchn *ports = priv, ent;
+
+    if (e->typecode != DOMCTX_TYPE_EVTCHN)
+        return 0;
+    assert_int_equal(domctx_entry_read(e, &ent, sizeof(ent)), 0);
+    assert_true(ent.port >= 1 && ent.port < NR_EVTCHN_PORTS);
+    assert_int_equal(ports[ent.port].state, EVTCHNSTAT_closed);     /* once */
+    ports[ent.port] = ent;
+    return 0;
+}
+
+/* Save d: one entry for every port a walk of the whole table finds open. */
+static void save_and_compare(struct domain *d, struct blob *b)
+{
+    static struct domctx_evtchn ports[NR_EVTCHN_PORTS];
+
+    memset(ports, 0, sizeof(ports));
+    b->len = 0;
+    assert_int_equal(domctx_save(d, d->nr_vcpus, blob_write, b, NULL), 0);
+    assert_int_equal(domctx_walk(b->buf, b->len, d->nr_vcpus, 0, collect_evtchn, ports, NULL, 0), 0);
+    for (uint32_t p = 1; p < NR_EVTCHN_PORTS; p++) {
+        const struct evtchn *chn = &d->evtchn[p];
+
+        assert_int_equal(ports[p].state, chn->state);
+        if (chn->state == EVTCHNSTAT_closed)
+            continue;
+        assert_int_equal(ports[p].remote_dom, chn->remote_dom);
+        assert_int_equal(ports[p].remote_port, chn->remote_port);
+        assert_int_equal(ports[p].virq, chn->virq);
+        assert_int_equal(ports[p].vcpu, chn->vcpu);
+    }
+}
+
+/* d's slot dropped and claimed again, then loaded from b. */
+static struct domain *reload(struct domain *d, const struct blob *b)
+{
+    uint16_t domid = d->domid;
+    unsigned int nr_vcpus = d->nr_vcpus;
+    struct domain *n;
+
+    memset(d, 0, sizeof(*d));
+    n = pv_fake_domain(domid, nr_vcpus, FAKE_MEM_SIZE);
+    assert_int_equal(domctx_load(n, nr_vcpus, b->buf, b->len, 0, NULL, 0), 0);
+    return n;
+}
+
+static void test_open_map_round_trip(void **state)
+{
+    static struct blob b0, b1;
+    static struct evtchn t0[NR_EVTCHN_PORTS], t1[NR_EVTCHN_PORTS];
+    (void)state;
+
+    domctx_unregister_all();
+    assert_int_equal(domctx_init(), 0);
+    rnd_state = UINT64_C(0x2545f4914f6cdd1d);
+    for (unsigned int round = 0; round < 40; round++) {
+        for (unsigned int i = 0; i < 500; i++) {
+            bool first = rnd(2);
+
+            random_op(first ? d0 : d1, first ? d1 : d0);
+        }
+        if (round % 8 == 7)
+            fill(d1);
+        save_and_compare(d0, &b0);
+        save_and_compare(d1, &b1);
+        memcpy(t0, d0->evtchn, sizeof(t0));
+        memcpy(t1, d1->evtchn, sizeof(t1));
+        d0 = reload(d0, &b0);
+        d1 = reload(d1, &b1);
+        assert_int_equal(evtchn_restore_check(d0), 0);
+        assert_int_equal(evtchn_restore_check(d1), 0);
+        assert_memory_equal(d0->evtchn, t0, sizeof(t0));
+        assert_memory_equal(d1->evtchn, t1, sizeof(t1));
+        expect_maps_exact();
+    }
+    domctx_unregister_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -650,6 +852,8 @@ int main(void)
         cmocka_unit_test_setup(test_console_port_drains, setup),
         cmocka_unit_test_setup(test_release, setup),
         cmocka_unit_test_setup(test_close_checks_back_pointer, setup),
+        cmocka_unit_test_setup(test_open_map_random, setup),
+        cmocka_unit_test_setup(test_open_map_round_trip, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,9 @@
 /*
  * Unit tests for common/grant_table.c: argument validation of every
  * GNTTABOP_* sub-op, grant -> map -> unmap -> end, read-only grants, map
- * counts, and what happens when the granter or the grantee dies.
+ * counts, and what happens when the granter or the grantee dies; the in-use
+ * bitmaps of refs and window slots against a walk of the tables after random
+ * sequences of sub-ops, deaths and save/load round trips.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,8 +13,10 @@
 #include <cmocka.h>
 
 #include <baton/domain.h>
+#include <baton/domctx.h>
 #include <baton/errno.h>
 #include <baton/printk.h>
+#include "domain_maps.h"
 #include "harness.h"
 #include "pv_fake.h"
 
@@ -358,6 +362,147 @@ static void test_all_slots(void **state)
     assert_int_equal(d0->grants[0].map_count, 0);
 }
 
+/* ------------------------------------------------- the in-use bitmaps */
+
+/* xorshift64: the same sequence on every run, so a failure reproduces. */
+static uint64_t rnd_state;
+
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 7;
+    rnd_state ^= rnd_state << 17;
+    return (uint32_t)(rnd_state % n);
+}
+
+static struct domain *doms[3];
+
+static void expect_maps_exact(void)
+{
+    for (unsigned int i = 0; i < 3; i++)
+        assert_int_equal(maps_mismatch(doms[i]), 0);
+}
+
+/* Refs and slots mostly low (so that they collide), now and then any or out of range. */
+static uint32_t pick(uint32_t n)
+{
+    return rnd(8) ? rnd(16) : rnd(n + 2);
+}
+
+static void random_gop(struct domain *d)
+{
+    uint16_t other = doms[rnd(3)]->domid;
+
+    switch (rnd(5)) {
+    case 0:
+    case 1:
+        grant(d, pick(NR_GRANT_REFS), rnd(16) ? other : DOMID_FIRST_RESERVED,
+              rnd(2) ? GNTF_readonly : 0, PV_KERNEL_FIRST_PFN + rnd(20));
+        break;
+    case 2:
+        end_access(d, pick(NR_GRANT_REFS));
+        break;
+    case 3:
+        map(d, other, pick(NR_GRANT_REFS), pick(GNT_WINDOW_SLOTS), rnd(2) ? GNTMAP_readonly : 0);
+        break;
+    default:
+        unmap(d, pick(GNT_WINDOW_SLOTS));
+        break;
+    }
+}
+
+/* A dying domain gives back its slots and the grants nobody maps; then,
+ * for the test, it lives again with what is left. */
+static void die_and_return(struct domain *d)
+{
+    d->state = DOMAIN_CRASHED;
+    gnttab_release(d);
+    assert_int_equal(d->gnt_maps_in_use[0], 0);
+    expect_maps_exact();
+    d->state = DOMAIN_ALIVE;
+}
+
+static void test_use_maps_random(void **state)
+{
+    (void)state;
+    doms[0] = d0, doms[1] = d1, doms[2] = d2;
+    rnd_state = UINT64_C(0x9e3779b97f4a7c15);
+    for (unsigned int i = 0; i < 40000; i++) {
+        random_gop(doms[rnd(3)]);
+        if (rnd(2000) == 0)
+            die_and_return(doms[rnd(3)]);
+        expect_maps_exact();
+    }
+}
+
+struct blob {
+    uint8_t buf[32 * 1024];
+    size_t len;
+};
+
+static int blob_write(void *priv, const void *data, size_t len)
+{
+    struct blob *b = priv;
+
+    assert_true(b->len + len <= sizeof(b->buf));
+    memcpy(b->buf + b->len, data, len);
+    b->len += len;
+    return 0;
+}
+
+/* Every domain saved, its slot dropped and claimed again, loaded, and the
+ * map counts rebuilt by the restore check: the tables come back the same. */
+static void round_trip(void)
+{
+    static struct blob b[3];
+    static struct grant_entry grants[3][NR_GRANT_REFS];
+    static struct grant_mapping maps[3][GNT_WINDOW_SLOTS];
+    uint64_t mem[3];
+
+    for (unsigned int i = 0; i < 3; i++) {
+        b[i].len = 0;
+        assert_int_equal(domctx_save(doms[i], 1, blob_write, &b[i], NULL), 0);
+        memcpy(grants[i], doms[i]->grants, sizeof(grants[i]));
+        memcpy(maps[i], doms[i]->gnt_maps, sizeof(maps[i]));
+        mem[i] = doms[i]->mem_size;
+    }
+    for (unsigned int i = 0; i < 3; i++) {
+        uint16_t domid = doms[i]->domid;
+
+        memset(doms[i], 0, sizeof(*doms[i]));
+        doms[i] = pv_fake_domain(domid, 1, mem[i]);
+    }
+    for (unsigned int i = 0; i < 3; i++)
+        assert_int_equal(domctx_load(doms[i], 1, b[i].buf, b[i].len, 0, NULL, 0), 0);
+    for (unsigned int i = 0; i < 3; i++)
+        assert_int_equal(gnttab_restore_check(doms[i]), 0);
+    for (unsigned int i = 0; i < 3; i++) {
+        assert_memory_equal(doms[i]->grants, grants[i], sizeof(grants[i]));
+        assert_memory_equal(doms[i]->gnt_maps, maps[i], sizeof(maps[i]));
+    }
+    expect_maps_exact();
+}
+
+static void test_use_maps_round_trip(void **state)
+{
+    unsigned int used = 0;
+    (void)state;
+
+    domctx_unregister_all();
+    assert_int_equal(domctx_init(), 0);
+    doms[0] = d0, doms[1] = d1, doms[2] = d2;
+    rnd_state = UINT64_C(0x2545f4914f6cdd1d);
+    for (unsigned int round = 0; round < 40; round++) {
+        for (unsigned int i = 0; i < 300; i++)
+            random_gop(doms[rnd(3)]);
+        for (unsigned int i = 0; i < 3; i++)
+            used += (unsigned int)__builtin_popcountll(doms[i]->gnt_maps_in_use[0]);
+        round_trip();
+    }
+    assert_true(used > 40);     /* the rounds had mappings to carry */
+    domctx_unregister_all();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -377,6 +522,8 @@ int main(void)
         cmocka_unit_test_setup(test_granter_dies, setup),
         cmocka_unit_test_setup(test_granter_gone, setup),
         cmocka_unit_test_setup(test_all_slots, setup),
+        cmocka_unit_test_setup(test_use_maps_random, setup),
+        cmocka_unit_test_setup(test_use_maps_round_trip, setup),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,6 +27,7 @@
 #include <baton/domctx.h>
 #include <baton/errno.h>
 #include <baton/lu_stream.h>
+#include "domain_maps.h"
 #include "harness.h"
 #include "../../tools/lib/lu_host.h"
 
@@ -197,6 +198,11 @@ static void build_domains(struct ctx *c)
                                                .map_count = 1 };
     c->d[0]->gnt_maps[0] = (struct grant_mapping){ .in_use = true, .granter = 3, .ref = 0 };
     c->d[2]->evtchn[2] = (struct evtchn){ .state = EVTCHNSTAT_virq, .virq = VIRQ_TIMER, .vcpu = 1 };
+    maps_port_written(c->d[0], 2);
+    maps_port_written(c->d[1], 2);
+    maps_grant_written(c->d[1], 0);
+    maps_slot_written(c->d[0], 0);
+    maps_port_written(c->d[2], 2);
     c->d[2]->vcpus[1].virq_port[VIRQ_TIMER] = 2;
     c->d[2]->vcpus[1].timer_deadline = TIME_BASE + 5000;
     strcpy(c->d[0]->console.line, "boot: partial");
