@@ -221,6 +221,39 @@ def tiny_image(path, note_versions=(1, 1, 1), domctx_desc=struct.pack("<QQ", ALL
         f.write(bytes(img))
 
 
+def image_handler_masks(path):
+    """(loads, saves): the masks of the domain context types whose
+    DOMCTX_HANDLER() descriptors in the image (__start_domctx_handlers ..
+    __stop_domctx_handlers, struct domctx_handler_desc: u16 typecode @0,
+    save @24, load @32, 40 octets each) have a load or a save handler.
+    The handlers really linked, whatever list a unit test links."""
+    with open(path, "rb") as f:
+        data = f.read()
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3a)
+    secs = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    symtab = next(x for x in secs if x[1] == 2)            # SHT_SYMTAB
+    strtab = secs[symtab[6]]
+    syms = {}
+    for off in range(symtab[4], symtab[4] + symtab[5], 24):
+        name, _, _, _, value, _ = struct.unpack_from("<IBBHQQ", data, off)
+        end = data.index(b"\0", strtab[4] + name)
+        syms[data[strtab[4] + name:end].decode()] = value
+    start, stop = syms["__start_domctx_handlers"], syms["__stop_domctx_handlers"]
+    sec = next(x for x in secs if x[3] <= start and stop <= x[3] + x[5] and x[1] == 1)
+    if (stop - start) % 40 or stop == start:
+        raise TestFailure("%s: handler table of %d octets, expected a multiple of 40"
+                          % (path, stop - start))
+    loads = saves = 0
+    for at in range(sec[4] + start - sec[3], sec[4] + stop - sec[3], 40):
+        typecode, = struct.unpack_from("<H", data, at)
+        save, load = struct.unpack_from("<QQ", data, at + 24)
+        if typecode < 64:
+            loads |= (1 << typecode) if load else 0
+            saves |= (1 << typecode) if save else 0
+    return loads, saves
+
+
 def failing_kexec(work, build):
     """A kexec that really loads, then says it failed (exit 255): a stage
     failure after something was staged."""
@@ -266,6 +299,14 @@ def test_preflight_refusals(build):
             m.wait_for(r"^\(HV\) d2 'badmem' crashed: ", 60, fail_on=FAIL_MARKERS)
             before = lu.identity(lu.domains(build, m))
             ctl = "unix:" + m.ctl_path()
+            running = json.loads(lu.hvctl(build, m, "--json", "version").stdout)
+            image_a = stable_copy(os.path.join(build, "baton.elf"), work)
+            if (running["domctx_types_load"], running["domctx_types_write"]) != \
+                    image_handler_masks(image_a):
+                raise TestFailure("hvctl version says load %#x write %#x; the image's handlers "
+                                  "%s" % (running["domctx_types_load"],
+                                          running["domctx_types_write"],
+                                          image_handler_masks(image_a)))
             xen = dict((n, (s, z)) for n, s, z in lu.ranges(build, m))["xen"]
             norel = os.path.join(work, "norelocate.elf")
             without_reloc_tag(image_b, norel)
@@ -401,7 +442,9 @@ def test_compat_rule(build):
 def test_domctx_rule(build):
     """No QEMU: the domain context types rule (handover spec, "The domain
     context types it loads"), its names against include/public/domctx.h,
-    and the note as read_image reads it from an image."""
+    the note as read_image reads it from an image, and in build/baton.elf,
+    b/ and nofpu/ the note against the handlers the image really links
+    (nofpu: without FPU)."""
     mod = load_script()
     fpu = 1 << 9
     cases = [(ALL_TYPES, ALL_TYPES, 0),                 # the same build
@@ -440,6 +483,16 @@ def test_domctx_rule(build):
                     (err and err not in got):
                 raise TestFailure("note desc %s: read %s, error %r" % (
                     desc and desc.hex(), img["domctx_types"], got))
+        # the real images: the note says what their linked handlers load
+        for sub, drop in (("", 0), ("b", 0), ("nofpu", fpu)):
+            path = stable_copy(os.path.join(build, sub, "baton.elf"), work)
+            loads, saves = image_handler_masks(path)
+            note = mod.read_image(path)["domctx_types"]
+            if note != {"loads": loads & ~drop} or not loads & fpu or not saves & fpu:
+                raise TestFailure("%s: note %s, its handlers load %#x and save %#x"
+                                  % (path, note, loads, saves))
+            print("%s: note loads %#x; linked handlers load %#x, save %#x"
+                  % (os.path.join(build, sub, "baton.elf"), note["loads"], loads, saves))
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("domain context types rule: %d cases, %d names, %d notes read"
