@@ -12,6 +12,7 @@
 #include <baton/domain.h>
 #include <baton/domain_build.h>
 #include <baton/domctx.h>
+#include <baton/domctx_types.h>
 #include <baton/lu.h>
 #include <baton/sched.h>
 #include <baton/console.h>
@@ -76,6 +77,18 @@ static void time_start(void)
         panic("LU: the stream's LU_TIME is not believable: no domain was restored, halting");
 }
 
+/* The domain context handlers, and the promise the image's ELF note and
+ * the version query make about them (include/baton/domctx_types.h). */
+static void context_handlers_init(void)
+{
+    static char err[192];
+
+    if (domctx_init())
+        panic("domctx: the context handlers this build links do not register");
+    if (domctx_types_check(err, sizeof(err)))
+        panic("domctx: %s", err);
+}
+
 void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
 {
     uint64_t entry_tsc = rdtsc();
@@ -93,8 +106,7 @@ void start_baton(uint32_t magic, uint32_t mbi_pa, paddr_t phys_base)
     printk_set_level(boot_opts.loglvl);
     /* before memory_init: a live update boot validates the stream's
      * context entries there, with every handler's checks */
-    if (domctx_init())
-        panic("domctx: the context handlers this build links do not register");
+    context_handlers_init();
 
     memory_init(&boot_info, &boot_opts, entry_tsc);
     show_boot_info();
