@@ -352,7 +352,9 @@ def merge_saved(build, points):
     have = {p.name() for p in points}
     for d, m in grid():
         q = Point(d, m)
-        if q.name() not in have and q.name() in saved and not q.skipped:
+        if q.name() not in have and q.skipped:
+            points.append(q)        # its n/a row
+        elif q.name() not in have and q.name() in saved:
             q.down, q.boot_s, q.exec_s = (saved[q.name()][k] for k in ("down", "boot_s", "exec_s"))
             q.earlier = saved[q.name()].get("when", "an earlier run")
             points.append(q)
