@@ -140,6 +140,7 @@ def test_updates(build):
             progress_after(m, end, 1, r"heartbeat \d+ t=")
             progress_after(m, end, 2, r"memcheck: pass \d+ ok", 1)
             progress_after(m, end, 3, r"pingpong: \d+ round trips", 1)
+            progress_after(m, end, 4, r"pingpong: \d+ round trips", 1)
             print("update %2d -> %s: load %.1f s; downtime %s"
                   % (n, version, secs, lu.format_downtime(down)))
             sys.stdout.flush()
