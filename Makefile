@@ -196,7 +196,7 @@ $(O)/bench/.config $(O)/bench/b/.config:
 
 demo:
 	@scripts/deps.sh demo
-	@$(MAKE) --no-print-directory all tools build-b kexec-tools
+	@$(MAKE) --no-print-directory -j$(shell nproc) all tools build-b kexec-tools
 	@$(PYTHON) tests/qemu/demo.py --build $(O)
 
 deps:
