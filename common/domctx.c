@@ -567,10 +567,13 @@ int domctx_load(struct domain *d, unsigned int nr_vcpus, const void *blob,
 
     /* Handlers are needed to load, so framing alone is never enough. */
     flags &= ~DOMCTX_FRAMING_ONLY;
-    rc = domctx_validate(blob, len, nr_vcpus, flags, err, errsz);
-    if (rc)
-        return rc;
-    return domctx_walk(blob, len, nr_vcpus, flags, load_one, d, err, errsz);
+    if (!(flags & DOMCTX_VALIDATED)) {
+        rc = domctx_validate(blob, len, nr_vcpus, flags, err, errsz);
+        if (rc)
+            return rc;
+    }
+    return domctx_walk(blob, len, nr_vcpus, flags & ~DOMCTX_VALIDATED, load_one, d, err,
+                       errsz);
 }
 
 int domctx_entry_read(const struct domctx_entry *e, void *dst, size_t size)

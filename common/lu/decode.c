@@ -12,36 +12,16 @@
 #include <baton/lu.h>
 #include <baton/printk.h>
 
-/* The entries a domain cannot be rebuilt without (IGNORE ones do not count). */
-struct required {
-    unsigned int domain, console, vcpus;
-};
-
-static int count_required(void *priv, const struct domctx_entry *e)
+/* The entries a domain cannot be rebuilt without, as the reader counted
+ * them while checking the blob (IGNORE ones do not count). */
+static int check_required(const struct lu_domain *ld)
 {
-    struct required *req = priv;
+    const struct lu_context_required *req = &ld->context_required;
 
-    if (e->flags & DOMCTX_FLAG_IGNORE)
-        return 0;
-    req->domain += e->typecode == DOMCTX_TYPE_DOMAIN;
-    req->console += e->typecode == DOMCTX_TYPE_CONSOLE;
-    req->vcpus += e->typecode == DOMCTX_TYPE_VCPU;
-    return 0;
-}
-
-static int check_required(const struct lu_domain *ld, unsigned int flags)
-{
-    struct required req = { 0 };
-    int rc;
-
-    rc = domctx_walk(ld->context, ld->context_len, ld->info.max_vcpus, flags, count_required,
-                     &req, NULL, 0);
-    if (rc)
-        return rc;
-    if (req.domain == 1 && req.console == 1 && req.vcpus == ld->info.max_vcpus)
+    if (req->domain == 1 && req->console == 1 && req->vcpus == ld->info.max_vcpus)
         return 0;
     pr_err("LU restore: d%u has %u DOMAIN, %u CONSOLE and %u VCPU entries, expected 1, 1 and %u\n",
-           ld->info.domid, req.domain, req.console, req.vcpus, ld->info.max_vcpus);
+           ld->info.domid, req->domain, req->console, req->vcpus, ld->info.max_vcpus);
     return -BATON_EINVAL;
 }
 
@@ -90,7 +70,7 @@ static int decode_domain(const struct lu_stream *s, const struct lu_domain *ld,
 
     rc = check_shape(ld);
     if (!rc)
-        rc = check_required(ld, s->ctx_flags);
+        rc = check_required(ld);
     if (rc)
         return rc;
     d = domain_claim_slot(ld->info.domid);
@@ -108,7 +88,8 @@ static int decode_domain(const struct lu_stream *s, const struct lu_domain *ld,
         pr_err("LU restore: d%u: memory does not hold the ABI pages\n", d->domid);
         return -BATON_EINVAL;
     }
-    rc = domctx_load(d, d->nr_vcpus, ld->context, ld->context_len, s->ctx_flags, err,
+    rc = domctx_load(d, d->nr_vcpus, ld->context, ld->context_len,
+                     s->ctx_flags | (ld->context_validated ? DOMCTX_VALIDATED : 0), err,
                      sizeof(err));
     /* a handler's refusal was reported by the handler; err holds framing errors */
     if (rc && err[0])

@@ -339,6 +339,19 @@ static __unused int parse_summary(struct parse *ps)
     return 0;
 }
 
+/* Counts what decode's check_required asks of every domain. */
+static int count_required(void *priv, const struct domctx_entry *e)
+{
+    struct lu_domain *d = priv;
+
+    if (e->flags & DOMCTX_FLAG_IGNORE)
+        return 0;
+    d->context_required.domain += e->typecode == DOMCTX_TYPE_DOMAIN;
+    d->context_required.console += e->typecode == DOMCTX_TYPE_CONSOLE;
+    d->context_required.vcpus += e->typecode == DOMCTX_TYPE_VCPU;
+    return 0;
+}
+
 static int parse_context(struct parse *ps)
 {
     struct lu_domain *d = ps->dom;
@@ -348,11 +361,15 @@ static int parse_context(struct parse *ps)
 
     if (ps->r->flags & LU_READ_CONTEXT_FRAMING_ONLY)
         flags |= DOMCTX_FRAMING_ONLY;
-    rc = domctx_validate(ps->body, ps->blen, d->info.max_vcpus, flags, err, sizeof(err));
+    memset(&d->context_required, 0, sizeof(d->context_required));
+    /* domctx_validate's walk, counting on the way */
+    rc = domctx_walk(ps->body, ps->blen, d->info.max_vcpus, flags, count_required, d, err,
+                     sizeof(err));
     if (rc)
         return lu_fail(ps->s, rc, "domid %u LU_DOMAIN_CONTEXT: %s", d->info.domid, err);
     d->context = ps->body;
     d->context_len = ps->blen;
+    d->context_validated = !(flags & DOMCTX_FRAMING_ONLY);
     return 0;
 }
 

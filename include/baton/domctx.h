@@ -48,6 +48,11 @@ typedef int (*domctx_entry_fn)(void *priv, const struct domctx_entry *e);
 /* Validation / load flags. */
 #define DOMCTX_ALLOW_LONGER 0x1u /* accept entries longer than ours; ignore the tail */
 #define DOMCTX_FRAMING_ONLY 0x2u /* check framing only: no handler lookups (tools) */
+/* domctx_load only: the caller validated this very blob (domctx_validate,
+ * same flags and vCPU count, handlers included) and nothing can have
+ * written it since, so it is not validated again. The live update's
+ * restore: the stream's frames are the hypervisor's, every domain paused. */
+#define DOMCTX_VALIDATED    0x4u
 
 /*
  * One type's handlers. size is this build's structure for the type: entries

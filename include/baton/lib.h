@@ -29,14 +29,22 @@ int snprintf(char *buf, size_t size, const char *fmt, ...) __printf(3, 4);
 #endif
 
 /* Every octet of p[0..n) is zero (explicit padding of an ABI structure). */
+/* Eight octets a step once aligned: it runs over every reserved field of
+ * every restored entry (a console ring's padding is kilo-octets), inside
+ * the live update's blackout. */
 static inline bool mem_is_zero(const void *p, size_t n)
 {
+    typedef uint64_t __attribute__((may_alias)) word_t;
     const unsigned char *b = p;
+    uint64_t acc = 0;
 
-    for (size_t i = 0; i < n; i++)
-        if (b[i])
-            return false;
-    return true;
+    for (; n && ((uintptr_t)b & 7); n--)
+        acc |= *b++;
+    for (; n >= 8; n -= 8, b += 8)
+        acc |= *(const word_t *)b;
+    while (n--)
+        acc |= *b++;
+    return acc == 0;
 }
 
 #endif

@@ -135,6 +135,12 @@ struct lu_domain {
     uint32_t nr_extents;
     uint32_t context_len;
     const void *context;             /* domctx blob, in the mapped stream */
+    bool context_validated;          /* checked with every handler (not framing only) */
+    /* entries restore cannot do without, counted while the blob was
+     * checked (IGNORE ones excluded): restore need not walk it again */
+    struct lu_context_required {
+        uint32_t domain, console, vcpus;
+    } context_required;
     uint64_t total_pages;            /* sum of the extents' counts */
     uint64_t p2m_size;               /* LU_DOMAIN_SUMMARY's, or the last gpfn + count */
     bool summary_inferred;           /* no LU_DOMAIN_SUMMARY (version 1): computed */

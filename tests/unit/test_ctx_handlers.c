@@ -1593,6 +1593,34 @@ static void test_restore_cross_checks_fail(void **state)
     check_restore_fails(spoil_console_port, "no console port in the stream");
 }
 
+/* A required entry flagged IGNORE in the stream: the reader counts what
+ * restore needs while it checks each blob (IGNORE ones excluded), and
+ * decode refuses the domain before claiming anything. */
+static void test_restore_required_ignored(void **state)
+{
+    struct stream st = world_stream(NULL, true, NULL);
+    struct lu_stream *s = calloc(1, sizeof(*s));
+    struct domctx_desc want = { .typecode = DOMCTX_TYPE_CONSOLE,
+                                .length = sizeof(struct domctx_console) };
+    size_t at;
+
+    (void)state;
+    assert_non_null(s);
+    /* d0's CONSOLE descriptor: the first in the stream */
+    for (at = 0; at + sizeof(want) <= st.len; at += DOMCTX_ALIGN)
+        if (!memcmp(st.buf + at, &want, sizeof(want)))
+            break;
+    assert_true(at + sizeof(want) <= st.len);
+    ((struct domctx_desc *)(st.buf + at))->flags = DOMCTX_FLAG_IGNORE;
+    harness_log_clear();
+    assert_int_equal(restore(&st, s), EINV);
+    if (!harness_log_has("d0 has 1 DOMAIN, 0 CONSOLE and 2 VCPU entries, expected 1, 1 and 2"))
+        fail_msg("expected the required-entries refusal in the log:\n%s", harness_log());
+    assert_nothing_left();
+    free(s);
+    free(st.buf);
+}
+
 /* The stream's DOMAIN says unprivileged, LU_DOMAIN_INFO says privileged. */
 static void test_restore_privilege_mismatch(void **state)
 {
@@ -1790,6 +1818,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_restore_world, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_decode_fails, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_cross_checks_fail, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restore_required_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_privilege_mismatch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_missing_peer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restore_commit_fails, setup, teardown),

@@ -606,6 +606,8 @@ static void test_context(void **state)
     context_with(&blob, sizeof(blob));
     expect_ok();
     assert_int_equal(s->domains[0].context_len, sizeof(blob));
+    /* checked with the handlers: restore may load it without checking again */
+    assert_true(s->domains[0].context_validated);
     blob.h.magic = 0;
     context_with(&blob, sizeof(blob));
     expect(-BATON_EINVAL, "domid 1 LU_DOMAIN_CONTEXT: HEADER magic 0x00000000, expected 0x58544344");
@@ -620,6 +622,8 @@ static void test_context(void **state)
     /* A tool without handlers checks the framing only. */
     rd.flags = LU_READ_CONTEXT_FRAMING_ONLY;
     expect_ok();
+    /* ... and says so: a load from it must validate with the handlers */
+    assert_false(s->domains[0].context_validated);
     rd.flags = 0;
     context_with(&blob, 0);
     expect(-BATON_EINVAL, "domid 1 LU_DOMAIN_CONTEXT: HEADER is missing: blob of 0 octets, expected a HEADER entry first");

@@ -165,12 +165,37 @@ static void test_memmove_overlaps(void **state)
     }
 }
 
+/* mem_is_zero (include/baton/lib.h) reads words once aligned: every
+ * start alignment and length, all zero and with one octet set anywhere
+ * (including just outside the range, which must not count). */
+static void test_mem_is_zero(void **state)
+{
+    unsigned char buf[96];
+
+    (void)state;
+    for (size_t off = 0; off < 8; off++) {
+        for (size_t n = 0; n <= 70; n++) {
+            memset(buf, 0, sizeof(buf));
+            if (off)
+                buf[off - 1] = 0x80;
+            buf[off + n] = 0x01;
+            assert_true(mem_is_zero(buf + off, n));
+            for (size_t i = 0; i < n; i++) {
+                buf[off + i] = 0x40;
+                assert_false(mem_is_zero(buf + off, n));
+                buf[off + i] = 0;
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_memcpy),
         cmocka_unit_test(test_memset),
         cmocka_unit_test(test_memmove_overlaps),
+        cmocka_unit_test(test_mem_is_zero),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
