@@ -28,14 +28,15 @@ static inline bool bitmap_test(const uint64_t *map, unsigned int i)
 }
 
 /*
- * The lowest set bit at or above `from`, or nbits when there is none. It
- * reads the map afresh at every call, so a walk may clear bits as it goes.
+ * The lowest bit at or above `from` that differs from `skip` (0: find a set
+ * bit, ~0: find a clear one), or nbits when there is none. It reads the
+ * map afresh at every call, so a walk may clear bits as it goes.
  */
-static inline unsigned int bitmap_next_set(const uint64_t *map, unsigned int nbits,
-                                           unsigned int from)
+static inline unsigned int bitmap_find(const uint64_t *map, unsigned int nbits,
+                                       unsigned int from, uint64_t skip)
 {
     for (unsigned int w = from / 64; w < BITMAP_WORDS(nbits); w++) {
-        uint64_t bits = map[w];
+        uint64_t bits = map[w] ^ skip;
 
         if (w == from / 64)
             bits &= ~UINT64_C(0) << (from % 64);
@@ -48,22 +49,18 @@ static inline unsigned int bitmap_next_set(const uint64_t *map, unsigned int nbi
     return nbits;
 }
 
+/* The lowest set bit at or above `from`, or nbits when there is none. */
+static inline unsigned int bitmap_next_set(const uint64_t *map, unsigned int nbits,
+                                           unsigned int from)
+{
+    return bitmap_find(map, nbits, from, 0);
+}
+
 /* The lowest clear bit at or above `from`, or nbits when there is none. */
 static inline unsigned int bitmap_next_clear(const uint64_t *map, unsigned int nbits,
                                              unsigned int from)
 {
-    for (unsigned int w = from / 64; w < BITMAP_WORDS(nbits); w++) {
-        uint64_t bits = ~map[w];
-
-        if (w == from / 64)
-            bits &= ~UINT64_C(0) << (from % 64);
-        if (bits) {
-            unsigned int i = w * 64 + (unsigned int)__builtin_ctzll(bits);
-
-            return i < nbits ? i : nbits;
-        }
-    }
-    return nbits;
+    return bitmap_find(map, nbits, from, ~UINT64_C(0));
 }
 
 /* for (i = first set bit; i < nbits; i = next set bit after i) */

@@ -26,14 +26,14 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from baton_qemu import FAIL_MARKERS, Machine, TestFailure, tail  # noqa: E402
+from baton_qemu import Machine, TestFailure, tail  # noqa: E402
 import demo_setup  # noqa: E402
 import lu_drive as lu  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from rehearsal import check_dom0, check_heartbeat, check_memcheck, check_pingpong, lines  # noqa: E402
 
-BAD = FAIL_MARKERS + ("PANIC", "FAIL", "crashed", "domains lost")
+BAD = lu.BAD
 # the old build's last word before the handover: no guest runs after it
 EXEC_REQUESTED = r"^\(HV\) LU: exec requested: every domain paused$"
 BEAT = r"^\(d1\) heartbeat (\d+) t=(\d+)ms$"

@@ -26,12 +26,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from baton_qemu import FAIL_MARKERS, Machine, TestFailure, build_dir_from_args, run_tests, tail  # noqa: E402
+from baton_qemu import Machine, TestFailure, build_dir_from_args, run_tests, tail  # noqa: E402
 from domain_sets import STANDARD, modules  # noqa: E402
 import lu_drive as lu  # noqa: E402
 from rehearsal import check_dom0, check_heartbeat, check_memcheck, check_pingpong  # noqa: E402
 
-BAD = FAIL_MARKERS + ("PANIC", "FAIL", "crashed", "domains lost")
+BAD = lu.BAD
+wait_up = lu.wait_up
 
 
 def kexec_bin(build):
@@ -62,14 +63,6 @@ def boot(build, name, domain_set=STANDARD):
     return Machine(kernel=os.path.join(build, "baton.elf"),
                    append="console=com1 " + lu.LU_ARG, modules=modules(build, domain_set),
                    mem="512M", name=name, ctl=True, timeout=1800)
-
-
-def wait_up(m, extra=()):
-    m.wait_for(lu.BOOTED, 300, fail_on=BAD)
-    m.wait_for(lu.AGENT, 60, fail_on=BAD)
-    for pattern in extra:
-        m.wait_for(pattern, 120, fail_on=BAD)
-    return m.wait_for(lu.BANNER, 1).group(1)
 
 
 def lu_status(build, m):

@@ -30,12 +30,13 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from baton_qemu import FAIL_MARKERS, Machine, TestFailure, build_dir_from_args, run_tests, tail  # noqa: E402
+from baton_qemu import Machine, TestFailure, build_dir_from_args, run_tests, tail  # noqa: E402
 from domain_sets import STANDARD, modules  # noqa: E402
 import lu_drive as lu  # noqa: E402
 from rehearsal import check_dom0, check_heartbeat, check_memcheck, check_pingpong  # noqa: E402
 
-BAD = FAIL_MARKERS + ("PANIC", "FAIL", "crashed", "domains lost")
+BAD = lu.BAD
+wait_up = lu.wait_up
 UPDATES = 20
 SLEEP_MS = 40000                # the sleeper's timer crosses the first updates
 LU_DOMAINS = STANDARD + [
@@ -61,14 +62,6 @@ def boot(build, domain_set, name, extra_append="", mem="512M", timeout=1800):
                    append=("console=com1 %s %s" % (lu.LU_ARG, extra_append)).strip(),
                    modules=modules(build, domain_set), mem=mem, name=name, ctl=True,
                    timeout=timeout)
-
-
-def wait_up(m, extra=()):
-    m.wait_for(lu.BOOTED, 300, fail_on=BAD)
-    m.wait_for(lu.AGENT, 60, fail_on=BAD)
-    for pattern in extra:
-        m.wait_for(pattern, 120, fail_on=BAD)
-    return m.wait_for(lu.BANNER, 1).group(1)
 
 
 def progress_after(m, at, domid, pattern, count=2):

@@ -10,7 +10,7 @@ import re
 import subprocess
 import time
 
-from baton_qemu import TestFailure, tail
+from baton_qemu import FAIL_MARKERS, TestFailure, tail
 
 BOOTED = r"^\(HV\) Baton: boot complete$"
 AGENT = r"^\(d0\) dom0: agent on COM2"
@@ -23,6 +23,18 @@ DOWNTIME = (r"^\(HV\) LU: downtime (\d+) us \((\d+) ticks\):"
 LU_BOOT = r"^\(HV\) LU: live update boot: "
 EXEC_REQUESTED = r"^\(HV\) LU: exec requested: every domain paused"
 COLD_BOOT = r"^\(HV\) LU: cold boot: ([^\r\n]*)"
+# nothing a live update test may see on the console
+BAD = FAIL_MARKERS + ("PANIC", "FAIL", "crashed", "domains lost")
+
+
+def wait_up(m, extra=()):
+    """Boot complete, domain 0's agent up, then each of extra; the version
+    the banner gives."""
+    m.wait_for(BOOTED, 300, fail_on=BAD)
+    m.wait_for(AGENT, 60, fail_on=BAD)
+    for pattern in extra:
+        m.wait_for(pattern, 120, fail_on=BAD)
+    return m.wait_for(BANNER, 1).group(1)
 
 
 def hvctl(build, m, *args, check=True, timeout=600):
